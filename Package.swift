@@ -1,0 +1,45 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Targets are cut by concept so that a change to one layer rebuilds only what depends on it:
+// JSON values, JSON-RPC wire types, the socket transport, logging, the SQLite store, the
+// method handlers, and the executables on top.
+let package = Package(
+    name: "AddigySync",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "addigysyncd", targets: ["addigysyncd"]),
+        .executable(name: "addigysync-bench", targets: ["addigysync-bench"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(name: "JSONCore"),
+        .target(name: "RPCCore", dependencies: ["JSONCore"]),
+        .target(name: "DaemonLog"),
+        .target(name: "RPCTransport", dependencies: ["RPCCore", "JSONCore", "DaemonLog"]),
+        .target(name: "InventoryStore", dependencies: ["CSQLite", "CCrypto", "DaemonLog"]),
+        .target(
+            name: "DaemonServer",
+            dependencies: ["RPCTransport", "RPCCore", "JSONCore", "InventoryStore", "DaemonLog"]
+        ),
+        .executableTarget(name: "addigysyncd", dependencies: ["DaemonServer", "DaemonLog"]),
+        .executableTarget(name: "addigysync-bench", dependencies: ["JSONCore"]),
+        .testTarget(name: "JSONCoreTests", dependencies: ["JSONCore"]),
+        .testTarget(name: "RPCTransportTests", dependencies: ["RPCTransport", "RPCCore", "JSONCore", "DaemonLog"]),
+        .testTarget(name: "InventoryStoreTests", dependencies: ["InventoryStore"]),
+        .testTarget(
+            name: "DaemonServerTests",
+            dependencies: ["DaemonServer", "JSONCore", "RPCCore", "addigysyncd"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,154 @@
+import DaemonLog
+import Dispatch
+import Foundation
+import InventoryStore
+import JSONCore
+import RPCTransport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The daemon's lifecycle: start, serve until SIGTERM or SIGINT, stop cleanly.
+public enum Daemon {
+    /// Runs the daemon and returns the process exit status: 0 after a clean stop, 1 when it
+    /// cannot start (socket in use, database from a newer version, unwritable state folder).
+    public static func run(_ configuration: DaemonConfiguration, logSink: LogSink) async -> Int32 {
+        let logger = Logger(sink: logSink)
+        signal(SIGPIPE, SIG_IGN)
+        let stopSignals = SignalWaiter(signals: [SIGTERM, SIGINT])
+
+        let store: Store
+        let server: SocketServer<AddigySyncService>
+        do {
+            try prepareDirectories(configuration)
+            store = try Store(path: configuration.stateDirectory + "/" + Store.fileName, logger: logger)
+            try await DefaultTenant.ensure(in: store, stateDirectory: configuration.stateDirectory, logger: logger)
+            server = try await startServer(configuration, store: store, logger: logger)
+        } catch {
+            logger.error("startup failed", [("error", String(describing: error))])
+            return 1
+        }
+
+        let signalNumber = await stopSignals.wait()
+        logger.notice("stopping", [("signal", signalName(signalNumber))])
+        let timeout = Duration.milliseconds(Int64(configuration.shutdownTimeoutSeconds * 1000))
+        let unfinished = await server.shutdown(timeout: timeout)
+        await store.close()
+        logger.notice("stopped", [("unfinished.connections", unfinished)])
+        return 0
+    }
+
+    private static func startServer(
+        _ configuration: DaemonConfiguration,
+        store: Store,
+        logger: Logger
+    ) async throws -> SocketServer<AddigySyncService> {
+        let environment = ServerEnvironment(
+            store: store,
+            stateDirectory: configuration.stateDirectory,
+            openRPCDocument: try OpenRPCDocument.parsed()
+        )
+        let service = AddigySyncService(environment: environment, methods: MethodCatalog.all, logger: logger)
+
+        let mode: mode_t = configuration.socketGroupID == nil ? 0o600 : 0o660
+        let (listener, replacedStale) = try UnixSocketListener.bind(
+            path: configuration.socketPath,
+            mode: mode,
+            groupID: configuration.socketGroupID
+        )
+        if replacedStale {
+            logger.notice("replaced stale socket file", [("socket", configuration.socketPath)])
+        }
+
+        var limits = TransportLimits()
+        limits.maxLineBytes = configuration.maxLineBytes
+        limits.maxConnections = configuration.maxConnections
+        let server = SocketServer(listener: listener, service: service, limits: limits, logger: logger)
+        server.start()
+        logger.notice(
+            "listening",
+            [("socket", configuration.socketPath), ("state.dir", configuration.stateDirectory),
+             ("version", Version.daemon), ("pid", getpid())]
+        )
+        return server
+    }
+
+    /// Creates the state folder (mode 0700) and, for the default socket path, its private
+    /// parent folder. An explicit --socket path's folder must already exist.
+    private static func prepareDirectories(_ configuration: DaemonConfiguration) throws {
+        try makePrivateDirectory(configuration.stateDirectory, purpose: "state folder")
+        if configuration.isDefaultSocketPath {
+            let parent = (configuration.socketPath as NSString).deletingLastPathComponent
+            try makePrivateDirectory(parent, purpose: "socket folder")
+        }
+    }
+
+    private static func makePrivateDirectory(_ path: String, purpose: String) throws {
+        var status = stat()
+        if stat(path, &status) == 0 {
+            guard (status.st_mode & S_IFMT) == S_IFDIR else {
+                throw DaemonError("The \(purpose) \(path) exists and is not a folder. Remove it or choose another path.")
+            }
+            return
+        }
+        do {
+            try FileManager.default.createDirectory(
+                atPath: path,
+                withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700]
+            )
+        } catch {
+            throw DaemonError("Cannot create the \(purpose) \(path): \(error.localizedDescription)")
+        }
+    }
+
+    private static func signalName(_ number: Int32) -> String {
+        switch number {
+        case SIGTERM: "SIGTERM"
+        case SIGINT: "SIGINT"
+        default: "signal \(number)"
+        }
+    }
+}
+
+/// Turns SIGTERM and SIGINT into an awaitable event, through Dispatch signal sources so that
+/// no code runs inside a signal handler.
+final class SignalWaiter: @unchecked Sendable {
+    private let queue = DispatchQueue(label: "addigysync.signals")
+    private var sources: [any DispatchSourceSignal] = []
+    private var received: Int32?
+    private var continuation: CheckedContinuation<Int32, Never>?
+
+    init(signals: [Int32]) {
+        for number in signals {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { [unowned self] in deliver(number) }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    private func deliver(_ number: Int32) {
+        if let continuation {
+            self.continuation = nil
+            continuation.resume(returning: number)
+        } else if received == nil {
+            received = number
+        }
+    }
+
+    /// Waits for the first of the signals; returns at once if one already arrived.
+    func wait() async -> Int32 {
+        await withCheckedContinuation { continuation in
+            queue.async { [self] in
+                if let received {
+                    continuation.resume(returning: received)
+                } else {
+                    self.continuation = continuation
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import DaemonLog
+import Foundation
+import InventoryStore
+import JSONCore
+import RPCCore
+
+/// What a handler may use while it runs one request.
+public struct RequestContext: Sendable {
+    public let session: Session
+    public let environment: ServerEnvironment
+    /// A logger with the connection's and the request's ids.
+    public let logger: Logger
+
+    public var store: Store { environment.store }
+
+    /// The session's tenant. Only `.tenant` and `.admin` methods run, and both require one.
+    public var tenant: Tenant {
+        get throws(RPCError) {
+            guard let tenant = session.tenant else {
+                throw RPCError(.notAuthenticated, "Not authenticated: call session.authenticate first.")
+            }
+            return tenant
+        }
+    }
+}
+
+/// The daemon-wide parts every handler shares.
+public final class ServerEnvironment: Sendable {
+    public let store: Store
+    public let stateDirectory: String
+    public let startedAt: ContinuousClock.Instant
+    /// The OpenRPC document that `rpc.discover` returns, parsed once at start.
+    public let openRPCDocument: JSONValue
+    let sessions = SessionRegistry()
+
+    public init(store: Store, stateDirectory: String, openRPCDocument: JSONValue) {
+        self.store = store
+        self.stateDirectory = stateDirectory
+        self.startedAt = ContinuousClock.now
+        self.openRPCDocument = openRPCDocument
+    }
+
+    /// The path of the file holding the default tenant's access key.
+    public var defaultKeyPath: String {
+        stateDirectory + "/" + DefaultTenant.keyFileName
+    }
+}
+
+/// The daemon's version and the protocol version it speaks.
+public enum Version {
+    public static let daemon = "0.1.0"
+    /// Bumped in its major part on a change that breaks clients, in its minor part on additions.
+    public static let `protocol` = "1.0"
+}

@@ -32,13 +32,15 @@ let package = Package(
             dependencies: ["RPCTransport", "RPCCore", "JSONCore", "InventoryStore", "DaemonLog"]
         ),
         .executableTarget(name: "addigysyncd", dependencies: ["DaemonServer", "DaemonLog"]),
-        .executableTarget(name: "addigysync-bench", dependencies: ["JSONCore"]),
+        .executableTarget(name: "addigysync-bench", dependencies: ["JSONCore", "TestSupport"]),
+        // Helpers shared by the tests and the benchmark: a line client and temporary folders.
+        .target(name: "TestSupport", dependencies: ["JSONCore"]),
         .testTarget(name: "JSONCoreTests", dependencies: ["JSONCore"]),
-        .testTarget(name: "RPCTransportTests", dependencies: ["RPCTransport", "RPCCore", "JSONCore", "DaemonLog"]),
-        .testTarget(name: "InventoryStoreTests", dependencies: ["InventoryStore"]),
+        .testTarget(name: "RPCTransportTests", dependencies: ["RPCTransport", "RPCCore", "JSONCore", "DaemonLog", "TestSupport"]),
+        .testTarget(name: "InventoryStoreTests", dependencies: ["InventoryStore", "DaemonLog", "TestSupport"]),
         .testTarget(
             name: "DaemonServerTests",
-            dependencies: ["DaemonServer", "JSONCore", "RPCCore", "addigysyncd"]
+            dependencies: ["DaemonServer", "JSONCore", "RPCCore", "DaemonLog", "InventoryStore", "TestSupport", "addigysyncd"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -5,7 +5,7 @@
 /// whitespace are skipped. A line longer than `maxLineLength` bytes is reported as soon as the
 /// buffered bytes pass the limit, without waiting for its end.
 public struct LineFramer {
-    public enum Output: Equatable {
+    public enum Output: Equatable, Sendable {
         /// A complete line without its terminator.
         case line([UInt8])
         /// The current line passed `maxLineLength`; the stream cannot be resynchronized cheaply,

@@ -31,11 +31,22 @@ public final class LineClient: @unchecked Sendable {
 
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
+
+        public init(description: String) {
+            self.description = description
+        }
     }
 
     /// Connects to the socket at `path`.
     public init(path: String) throws {
-        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        fd = try Self.connectedSocket(path: path)
+    }
+
+    /// Returns a descriptor connected to `path`. It is a separate step so that a failed
+    /// connection closes its descriptor here, once, and `deinit` never closes it a second
+    /// time (which could close a descriptor number another thread reused meanwhile).
+    private static func connectedSocket(path: String) throws -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket() failed: errno \(errno)") }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
@@ -58,6 +69,7 @@ public final class LineClient: @unchecked Sendable {
             close(fd)
             throw Failure(description: "connect(\(path)) failed: \(String(cString: strerror(code)))")
         }
+        return fd
     }
 
     deinit {

@@ -1,0 +1,146 @@
+import Foundation
+import JSONCore
+import TestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The built `addigysyncd` binary, run as a child process on a socket in a temporary folder.
+final class DaemonProcess: @unchecked Sendable {
+    /// The daemon binary, built beside the test bundle by `swift build`.
+    static let binaryPath: String = {
+        let testBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        return testBinary.deletingLastPathComponent().appendingPathComponent("addigysyncd").path
+    }()
+
+    /// The repository's top folder, for reading `protocol/`.
+    static let repositoryRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    let directory: TemporaryDirectory
+    let socketPath: String
+    let stateDirectory: String
+    let process = Process()
+    private let logPath: String
+
+    /// Starts the daemon and waits until its socket accepts connections.
+    init(
+        directory: TemporaryDirectory? = nil,
+        socketPath: String? = nil,
+        arguments: [String] = [],
+        environment: [String: String] = [:],
+        waitForSocket: Bool = true
+    ) throws {
+        self.directory = try directory ?? TemporaryDirectory()
+        self.socketPath = socketPath ?? self.directory.appending("d.sock")
+        self.stateDirectory = self.directory.appending("state")
+        self.logPath = self.directory.appending("daemon-\(UUID().uuidString.prefix(8)).log")
+
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        process.executableURL = URL(fileURLWithPath: Self.binaryPath)
+        process.arguments = ["--socket", self.socketPath, "--state-dir", stateDirectory, "--log-level", "debug"]
+            + arguments
+        var fullEnvironment = ProcessInfo.processInfo.environment
+        fullEnvironment.merge(environment) { _, new in new }
+        process.environment = fullEnvironment
+        process.standardError = FileHandle(forWritingAtPath: logPath)
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+
+        if waitForSocket {
+            try self.waitUntilReady()
+        }
+    }
+
+    private func waitUntilReady() throws {
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if !process.isRunning {
+                throw LineClient.Failure(description: "addigysyncd exited with \(process.terminationStatus): \(log)")
+            }
+            if (try? LineClient(path: socketPath)) != nil {
+                return
+            }
+            usleep(10_000)
+        }
+        throw LineClient.Failure(description: "addigysyncd did not listen within 10 s: \(log)")
+    }
+
+    /// Everything the daemon wrote to stderr so far.
+    var log: String {
+        (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+    }
+
+    var defaultKey: String {
+        get throws {
+            try String(contentsOfFile: stateDirectory + "/default-tenant.key", encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+    }
+
+    func connect() throws -> LineClient {
+        try LineClient(path: socketPath)
+    }
+
+    /// A connection authenticated with `key`, or with the default tenant's key.
+    func authenticatedClient(key: String? = nil) async throws -> LineClient {
+        let client = try connect()
+        let reply = try await client.call("session.authenticate", ["accessKey": .string(try key ?? defaultKey)])
+        guard reply["result"] != nil else {
+            throw LineClient.Failure(description: "authentication failed: \(reply)")
+        }
+        return client
+    }
+
+    /// Waits for the process to exit by itself and returns its status.
+    func waitForExit(timeout: Double = 10) throws -> Int32 {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline {
+            usleep(10_000)
+        }
+        guard !process.isRunning else {
+            process.terminate()
+            throw LineClient.Failure(description: "addigysyncd did not exit within \(timeout) s")
+        }
+        return process.terminationStatus
+    }
+
+    /// Sends SIGTERM and returns the exit status.
+    @discardableResult
+    func stop() throws -> Int32 {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGTERM)
+        }
+        return try waitForExit()
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}
+
+/// Runs a command to completion and returns its exit status, stdout and stderr.
+func runCommand(_ path: String, _ arguments: [String], stdin: String? = nil) throws -> (Int32, String, String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let output = Pipe()
+    let errors = Pipe()
+    let input = Pipe()
+    process.standardOutput = output
+    process.standardError = errors
+    process.standardInput = input
+    try process.run()
+    if let stdin {
+        input.fileHandleForWriting.write(Data(stdin.utf8))
+    }
+    try input.fileHandleForWriting.close()
+    let outputData = output.fileHandleForReading.readDataToEndOfFile()
+    let errorData = errors.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
+}

@@ -1,0 +1,172 @@
+import Foundation
+import InventoryStore
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite struct LifecycleTests {
+    private func fileStatus(_ path: String) -> stat? {
+        var status = stat()
+        return lstat(path, &status) == 0 ? status : nil
+    }
+
+    @Test func socketHasMode0600() throws {
+        let daemon = try DaemonProcess()
+        let status = try #require(fileStatus(daemon.socketPath))
+        #expect(status.st_mode & S_IFMT == S_IFSOCK)
+        #expect(status.st_mode & 0o777 == 0o600)
+        #expect(try daemon.stop() == 0)
+    }
+
+    @Test func socketGroupGivesMode0660() throws {
+        let daemon = try DaemonProcess(arguments: ["--socket-group", "65534"])
+        let status = try #require(fileStatus(daemon.socketPath))
+        #expect(status.st_mode & 0o777 == 0o660)
+        #expect(status.st_gid == 65534)
+        #expect(try daemon.stop() == 0)
+    }
+
+    @Test func stateFilesArePrivate() throws {
+        let daemon = try DaemonProcess()
+        #expect(try #require(fileStatus(daemon.stateDirectory)).st_mode & 0o777 == 0o700)
+        #expect(try #require(fileStatus(daemon.stateDirectory + "/default-tenant.key")).st_mode & 0o777 == 0o600)
+        #expect(try #require(fileStatus(daemon.stateDirectory + "/addigysync.db")).st_mode & 0o777 == 0o600)
+        #expect(try daemon.stop() == 0)
+    }
+
+    @Test func sigtermRemovesSocketAndExitsZero() throws {
+        let daemon = try DaemonProcess()
+        #expect(try daemon.stop() == 0)
+        #expect(fileStatus(daemon.socketPath) == nil)
+        #expect(daemon.log.contains("msg=stopped"))
+    }
+
+    @Test func sigintAlsoStopsCleanly() throws {
+        let daemon = try DaemonProcess()
+        kill(daemon.process.processIdentifier, SIGINT)
+        #expect(try daemon.waitForExit() == 0)
+        #expect(fileStatus(daemon.socketPath) == nil)
+    }
+
+    @Test func staleSocketIsReplaced() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.appending("d.sock")
+        try makeSocketFile(at: path, listening: false)
+
+        let daemon = try DaemonProcess(directory: directory, socketPath: path)
+        let client = try daemon.connect()
+        _ = client
+        #expect(daemon.log.contains("replaced stale socket file"))
+        #expect(try daemon.stop() == 0)
+    }
+
+    @Test func liveSocketOfAnotherServerIsRefused() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.appending("d.sock")
+        let listener = try makeSocketFile(at: path, listening: true)
+        defer { close(listener) }
+
+        let daemon = try DaemonProcess(directory: directory, socketPath: path, waitForSocket: false)
+        #expect(try daemon.waitForExit() == 1)
+        #expect(daemon.log.contains("Another daemon is already listening on \(path)"))
+        #expect(fileStatus(path) != nil, "the live socket must stay")
+    }
+
+    @Test func secondDaemonOnSameSocketIsRefused() throws {
+        let first = try DaemonProcess()
+        let secondDirectory = try TemporaryDirectory()
+        let second = try DaemonProcess(directory: secondDirectory, socketPath: first.socketPath, waitForSocket: false)
+        #expect(try second.waitForExit() == 1)
+        #expect(second.log.contains("Another addigysyncd"))
+        let client = try first.connect()
+        _ = client
+        #expect(try first.stop() == 0)
+    }
+
+    @Test func regularFileAtSocketPathIsKept() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.appending("d.sock")
+        FileManager.default.createFile(atPath: path, contents: Data("keep me".utf8))
+        let daemon = try DaemonProcess(directory: directory, socketPath: path, waitForSocket: false)
+        #expect(try daemon.waitForExit() == 1)
+        #expect(daemon.log.contains("is not a socket"))
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "keep me")
+    }
+
+    @Test func tooLongSocketPathIsExplained() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.appending(String(repeating: "s", count: 120) + ".sock")
+        let daemon = try DaemonProcess(directory: directory, socketPath: path, waitForSocket: false)
+        #expect(try daemon.waitForExit() == 1)
+        #expect(daemon.log.contains("at most 107"))
+    }
+
+    @Test func newerDatabaseStopsDaemon() throws {
+        let directory = try TemporaryDirectory()
+        let first = try DaemonProcess(directory: directory)
+        #expect(try first.stop() == 0)
+
+        let database = try SQLiteConnection(path: first.stateDirectory + "/addigysync.db")
+        try database.execute("INSERT INTO schema_migrations VALUES ('9999_from_the_future', '2030-01-01T00:00:00.000Z')")
+        database.close()
+
+        let second = try DaemonProcess(directory: directory, waitForSocket: false)
+        #expect(try second.waitForExit() == 1)
+        #expect(second.log.contains("written by a newer AddigySync"))
+        #expect(second.log.contains("9999_from_the_future"))
+        #expect(fileStatus(second.socketPath) == nil)
+    }
+
+    @Test func restartKeepsDefaultKey() throws {
+        let directory = try TemporaryDirectory()
+        let first = try DaemonProcess(directory: directory)
+        let key = try first.defaultKey
+        #expect(try first.stop() == 0)
+        let second = try DaemonProcess(directory: directory)
+        #expect(try second.defaultKey == key)
+        #expect(try second.stop() == 0)
+    }
+
+    @Test func missingKeyFileIsRewrittenWithNewKey() async throws {
+        let directory = try TemporaryDirectory()
+        let first = try DaemonProcess(directory: directory)
+        let oldKey = try first.defaultKey
+        #expect(try first.stop() == 0)
+        try FileManager.default.removeItem(atPath: first.stateDirectory + "/default-tenant.key")
+
+        let second = try DaemonProcess(directory: directory)
+        let newKey = try second.defaultKey
+        #expect(newKey != oldKey)
+        _ = try await second.authenticatedClient(key: newKey)
+        let stale = try second.connect()
+        #expect(try await stale.call("session.authenticate", ["accessKey": .string(oldKey)])["error"]?["code"] == 4001)
+        #expect(try second.stop() == 0)
+    }
+}
+
+/// Creates a Unix socket file at `path`: left listening (a live server), or closed without
+/// removing the file, as a crashed daemon leaves it. Returns the descriptor of a live one.
+@discardableResult
+func makeSocketFile(at path: String, listening: Bool) throws -> Int32 {
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+    var address = sockaddr_un()
+    address.sun_family = sa_family_t(AF_UNIX)
+    withUnsafeMutableBytes(of: &address.sun_path) { raw in
+        let bytes = Array(path.utf8)
+        raw.copyBytes(from: bytes)
+        raw[bytes.count] = 0
+    }
+    let bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+    }
+    guard bound == 0 else { throw LineClient.Failure(description: "bind failed: errno \(errno)") }
+    if listening {
+        listen(fd, 8)
+        return fd
+    }
+    close(fd)
+    return -1
+}

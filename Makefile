@@ -1,0 +1,34 @@
+# Developer entry points. `make test` is what CI runs (through .ci/run).
+
+SWIFT ?= swift
+PYTHON ?= python3
+
+.PHONY: build test bench run protocol clean
+
+build:
+	$(SWIFT) build
+
+# Builds everything, runs every Swift test, then validates the protocol document.
+test:
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+	$(PYTHON) scripts/validate-openrpc.py
+
+# Measures RPC speed and memory on a release build and rewrites docs/benchmarks.md.
+bench:
+	$(SWIFT) build -c release --product addigysyncd
+	$(SWIFT) build -c release --product addigysync-bench
+	.build/release/addigysync-bench --output docs/benchmarks.md
+
+# Starts the daemon in the foreground with its state and socket in ./.run (Ctrl-C stops it).
+run: build
+	mkdir -p .run && chmod 700 .run
+	.build/debug/addigysyncd --socket .run/addigysync.sock --state-dir .run/state --log-level debug
+
+# Re-embeds protocol/openrpc.json into the daemon after it was edited.
+protocol:
+	$(PYTHON) scripts/embed-openrpc.py
+	$(PYTHON) scripts/validate-openrpc.py
+
+clean:
+	rm -rf .build .run

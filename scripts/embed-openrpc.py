@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Embed protocol/openrpc.json into the daemon as a Swift string literal.
 
-The daemon answers rpc.discover with this copy. Run it after editing protocol/openrpc.json;
+The daemon returns this copy from rpc.discover. Run it after editing protocol/openrpc.json;
 the test suite fails while the two differ.
 """
 import json

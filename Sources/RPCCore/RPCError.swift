@@ -55,8 +55,8 @@ public struct RPCErrorCode: RawRepresentable, Sendable, Hashable, CustomStringCo
 
 /// An error sent to the client as a JSON-RPC error object.
 ///
-/// The message is one or two sentences that name the field or id at fault and say what to do;
-/// `data` carries the same facts for programs (`field`, `expected`, `reason`, ...).
+/// The message is one or two sentences that name the field or id at fault and tell the caller
+/// what to do. `data` carries the same facts for programs (`field`, `expected`, `reason`, ...).
 /// Messages must never contain secrets such as access keys or API tokens.
 public struct RPCError: Error, Sendable, Equatable, CustomStringConvertible {
     public let code: RPCErrorCode
@@ -100,7 +100,7 @@ extension RPCError {
         )
     }
 
-    /// An invalid parameter, with the field's name and the expected shape in `data`.
+    /// Makes an invalid-params error that carries the field's name and the expected shape in `data`.
     public static func invalidParams(field: String, expected: String, _ message: String) -> RPCError {
         RPCError(
             .invalidParams,
@@ -126,8 +126,8 @@ extension RPCError {
         )
     }
 
-    /// A missing or foreign id. The message is the same for both, so no method reveals that
-    /// another tenant's object exists.
+    /// Makes the error for an id that does not exist or belongs to another tenant. Both get the
+    /// same message, so no method reveals that another tenant's object exists.
     public static func notFound(_ kind: String, field: String, id: String) -> RPCError {
         RPCError(
             .notFound,

@@ -93,7 +93,12 @@ final class Connection<Service: RPCService>: ConnectionHandle, @unchecked Sendab
     /// Reads until the socket would block, the peer hangs up, or backpressure pauses reading.
     /// Reading to `EAGAIN` matters: Dispatch may report data and a hang-up in a single event.
     private func readAvailable() {
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        withUnsafeTemporaryAllocation(byteCount: 64 * 1024, alignment: 1) { chunk in
+            readAvailable(into: chunk)
+        }
+    }
+
+    private func readAvailable(into chunk: UnsafeMutableRawBufferPointer) {
         while !isReadClosed && !isClosed {
             processBufferedLines()
             if shouldPauseReading {
@@ -102,9 +107,9 @@ final class Connection<Service: RPCService>: ConnectionHandle, @unchecked Sendab
             }
             if closeWhenIdle { return }
 
-            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            let count = recv(fd, chunk.baseAddress, chunk.count, 0)
             if count > 0 {
-                chunk.withUnsafeBytes { framer.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+                framer.append(UnsafeRawBufferPointer(rebasing: chunk[0..<count]))
             } else if count == 0 {
                 stopReading()
                 processBufferedLines()

@@ -104,7 +104,7 @@ public final class LineClient: @unchecked Sendable {
         return try JSONParser.parse(line)
     }
 
-    /// Whether the server sends nothing within `seconds`; consumes nothing either way.
+    /// Returns whether the server sends nothing within `seconds`, consuming nothing either way.
     public func isSilent(for seconds: Double) async throws -> Bool {
         try await offload { self.isSilentBlocking(for: seconds) }
     }

@@ -121,7 +121,7 @@ final class Daemon {
     }
 }
 
-/// The resident memory of process `pid` in bytes, from /proc; 0 if it cannot be read.
+/// Reads the resident memory of process `pid` in bytes from /proc; 0 if it cannot be read.
 func residentMemory(of pid: Int32) -> Int {
     guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
         let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
@@ -318,7 +318,7 @@ func machineDescription() -> [String] {
 }
 
 func report(_ results: [RunResult], options: Options) -> String {
-    /// A table row; `met` is nil for a figure that has no target.
+    /// Formats a table row; `met` is nil for a figure that has no target.
     func row(_ name: String, _ values: [Double], format: String, target: String, met: ((Double) -> Bool)?) -> String {
         let value = median(values)
         let all = values.map { String(format: format, $0) }.joined(separator: ", ")

@@ -83,7 +83,7 @@ final class DaemonProcess: @unchecked Sendable {
         try LineClient(path: socketPath)
     }
 
-    /// A connection authenticated with `key`, or with the default tenant's key.
+    /// Connects and authenticates with `key`, or with the default tenant's key.
     func authenticatedClient(key: String? = nil) async throws -> LineClient {
         let client = try connect()
         let reply = try await client.call("session.authenticate", ["accessKey": .string(try key ?? defaultKey)])

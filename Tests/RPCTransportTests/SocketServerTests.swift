@@ -412,7 +412,7 @@ final class RunningServer {
             usleep(10_000)
         }
         #expect(blockedSince != nil, "the daemon kept reading from a client that never reads")
-        // Without backpressure the daemon would queue 64 KiB per request without end; with it,
+        // Without backpressure the daemon would queue 64 KiB per request without end. With it,
         // the requests that got through fit in the socket buffers and the high-water mark.
         #expect(sentRequests < 100_000)
 

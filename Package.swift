@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .executable(name: "addigysyncd", targets: ["addigysyncd"]),
         .executable(name: "addigysync-bench", targets: ["addigysync-bench"]),
+        .executable(name: "addigy-sim", targets: ["addigy-sim"]),
     ],
     targets: [
         .systemLibrary(
@@ -27,20 +28,33 @@ let package = Package(
         .target(name: "DaemonLog"),
         .target(name: "RPCTransport", dependencies: ["RPCCore", "JSONCore", "DaemonLog"]),
         .target(name: "InventoryStore", dependencies: ["CSQLite", "CCrypto", "DaemonLog"]),
+        // Reads Addigy's V2 API: typed requests, tolerant decoding, rate limiting and retries.
+        .target(name: "AddigyClient", dependencies: ["JSONCore", "DaemonLog", "CCrypto"]),
         .target(
             name: "DaemonServer",
-            dependencies: ["RPCTransport", "RPCCore", "JSONCore", "InventoryStore", "DaemonLog"]
+            dependencies: ["RPCTransport", "RPCCore", "JSONCore", "InventoryStore", "DaemonLog", "AddigyClient"]
         ),
+        // A stand-in for Addigy's V2 API over HTTP on loopback, for tests and the demo.
+        .target(name: "AddigySimulator", dependencies: ["JSONCore"]),
+        .executableTarget(name: "addigy-sim", dependencies: ["AddigySimulator", "JSONCore"]),
         .executableTarget(name: "addigysyncd", dependencies: ["DaemonServer", "DaemonLog"]),
         .executableTarget(name: "addigysync-bench", dependencies: ["JSONCore", "TestSupport"]),
         // Helpers shared by the tests and the benchmark: a line client and temporary folders.
         .target(name: "TestSupport", dependencies: ["JSONCore"]),
         .testTarget(name: "JSONCoreTests", dependencies: ["JSONCore"]),
+        .testTarget(name: "AddigySimulatorTests", dependencies: ["AddigySimulator", "JSONCore"]),
+        .testTarget(
+            name: "AddigyClientTests",
+            dependencies: ["AddigyClient", "AddigySimulator", "JSONCore", "DaemonLog"]
+        ),
         .testTarget(name: "RPCTransportTests", dependencies: ["RPCTransport", "RPCCore", "JSONCore", "DaemonLog", "TestSupport"]),
         .testTarget(name: "InventoryStoreTests", dependencies: ["InventoryStore", "DaemonLog", "TestSupport"]),
         .testTarget(
             name: "DaemonServerTests",
-            dependencies: ["DaemonServer", "JSONCore", "RPCCore", "DaemonLog", "InventoryStore", "TestSupport", "addigysyncd"]
+            dependencies: [
+                "DaemonServer", "JSONCore", "RPCCore", "DaemonLog", "InventoryStore", "TestSupport", "AddigySimulator",
+                "addigysyncd",
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -14,6 +14,27 @@ enum Cursor {
             .replacingOccurrences(of: "=", with: "")
     }
 
+    /// The (name, id) position after which a page sorted by name and id starts, from its cursor.
+    static func namePosition(_ page: PageRequest) throws(RPCError) -> (name: String, id: String)? {
+        guard let cursor = page.cursor else { return nil }
+        let keys = try decode(cursor, count: 2)
+        return (keys[0], keys[1])
+    }
+
+    /// Builds a `{items, nextCursor}` reply from up to `limit + 1` records fetched in sort order:
+    /// the extra record only tells that another page exists.
+    static func page<Record>(
+        _ records: [Record],
+        limit: Int,
+        sortKeys: (Record) -> [String],
+        json: (Record) -> JSONValue
+    ) -> JSONValue {
+        let items = records.prefix(limit)
+        let nextCursor: JSONValue =
+            records.count > limit ? items.last.map { .string(encode(sortKeys($0))) } ?? .null : .null
+        return ["items": .array(items.map(json)), "nextCursor": nextCursor]
+    }
+
     /// Decodes a cursor with `count` keys, or throws an invalid-params error naming `cursor`.
     static func decode(_ cursor: String, count: Int) throws(RPCError) -> [String] {
         var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")

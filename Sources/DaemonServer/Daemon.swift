@@ -1,3 +1,4 @@
+import AddigyClient
 import DaemonLog
 import Dispatch
 import Foundation
@@ -44,8 +45,15 @@ public enum Daemon {
         store: Store,
         logger: Logger
     ) async throws -> SocketServer<AddigySyncService> {
+        let keyPath = configuration.masterKeyFile ?? configuration.stateDirectory + "/" + TokenVault.keyFileName
+        let key = try TokenVault.loadKey(at: keyPath, createIfMissing: configuration.masterKeyFile == nil)
+        let addigy = AddigyAccess(
+            vault: try TokenVault(key: key),
+            limiters: RateLimiterRegistry(limits: configuration.addigyRateLimits)
+        )
         let environment = ServerEnvironment(
             store: store,
+            addigy: addigy,
             stateDirectory: configuration.stateDirectory,
             openRPCDocument: try OpenRPCDocument.parsed()
         )

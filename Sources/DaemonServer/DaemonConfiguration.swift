@@ -1,3 +1,4 @@
+import AddigyClient
 import DaemonLog
 import Foundation
 
@@ -19,6 +20,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var maxConnections: Int
     /// Seconds that running requests get to finish after SIGTERM or SIGINT.
     public var shutdownTimeoutSeconds: Double
+    /// A master key file given by the operator; `nil` means `<state dir>/master.key`, made at first start.
+    public var masterKeyFile: String?
+    /// Requests per API token that the daemon sends to Addigy at most.
+    public var addigyRateLimits: RateLimits
 
     public static let usage = """
         Usage: addigysyncd [options]
@@ -42,6 +47,14 @@ public struct DaemonConfiguration: Sendable, Equatable {
                                    Default: 1024.
           --shutdown-timeout SEC   Seconds running requests get to finish on    ADDIGYSYNC_SHUTDOWN_TIMEOUT
                                    SIGTERM or SIGINT. Default: 10.
+          --master-key-file PATH   32-byte key that encrypts API tokens.         ADDIGYSYNC_MASTER_KEY_FILE
+                                   Default: master.key in the state folder, created at first start.
+                                   A file given here must exist and have mode 0600.
+          --addigy-rate N          Most Addigy requests per second per token.   ADDIGYSYNC_ADDIGY_RATE
+                                   Default: 10, at most 50.
+          --addigy-burst N         Most Addigy requests per 10 seconds per      ADDIGYSYNC_ADDIGY_BURST
+                                   token. Default: 200, at most 500 (Addigy locks a key for 24 hours
+                                   after 1,000 requests in 10 seconds).
           --version                Print the version and exit.
           --help                   Print this help and exit.
 
@@ -111,6 +124,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
         "--max-line-bytes": "ADDIGYSYNC_MAX_LINE_BYTES",
         "--max-connections": "ADDIGYSYNC_MAX_CONNECTIONS",
         "--shutdown-timeout": "ADDIGYSYNC_SHUTDOWN_TIMEOUT",
+        "--master-key-file": "ADDIGYSYNC_MASTER_KEY_FILE",
+        "--addigy-rate": "ADDIGYSYNC_ADDIGY_RATE",
+        "--addigy-burst": "ADDIGYSYNC_ADDIGY_BURST",
     ]
 
     private static func make(from values: [String: String], environment: [String: String]) throws(UsageError)
@@ -173,7 +189,14 @@ public struct DaemonConfiguration: Sendable, Equatable {
             maxConnections: try integer(values["--max-connections"], option: "--max-connections", default: 1024,
                                         range: 1...65536),
             shutdownTimeoutSeconds: Double(try integer(values["--shutdown-timeout"], option: "--shutdown-timeout",
-                                                       default: 10, range: 0...3600))
+                                                       default: 10, range: 0...3600)),
+            masterKeyFile: values["--master-key-file"],
+            addigyRateLimits: RateLimits(
+                perSecond: try integer(values["--addigy-rate"], option: "--addigy-rate", default: 10,
+                                       range: 1...RateLimits.ceilingPerSecond),
+                perTenSeconds: try integer(values["--addigy-burst"], option: "--addigy-burst", default: 200,
+                                           range: 1...RateLimits.ceilingPerTenSeconds)
+            )
         )
     }
 

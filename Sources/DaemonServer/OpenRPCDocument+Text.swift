@@ -6,7 +6,7 @@ extension OpenRPCDocument {
   "openrpc": "1.3.2",
   "info": {
     "title": "AddigySync daemon",
-    "version": "1.0",
+    "version": "1.1",
     "description": "JSON-RPC 2.0 over a Unix domain socket, one message per line. See protocol/README.md for framing, sessions and notifications. info.version is the protocol version."
   },
   "servers": [
@@ -432,6 +432,346 @@ extension OpenRPCDocument {
           "$ref": "#/components/errors/InternalError"
         }
       ]
+    },
+    {
+      "name": "integration.testConnection",
+      "summary": "Test an Addigy token, new or stored.",
+      "description": "Give apiToken (and optionally baseUrl) to test a token before saving it, or integrationId to test a stored integration, which also updates its status. A failed test is a result with ok: false, not an error.",
+      "tags": [
+        {
+          "name": "integrations"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "apiToken",
+          "required": false,
+          "schema": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 4096,
+            "description": "An Addigy V2 API token. Surrounding whitespace is trimmed. It is stored encrypted and never returned."
+          }
+        },
+        {
+          "name": "baseUrl",
+          "required": false,
+          "schema": {
+            "type": "string",
+            "maxLength": 2048,
+            "format": "uri",
+            "description": "Addigy's API base URL; default https://api.addigy.com/api/v2. Must be https, except http to 127.0.0.1 or localhost."
+          }
+        },
+        {
+          "name": "integrationId",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        }
+      ],
+      "result": {
+        "name": "test",
+        "schema": {
+          "$ref": "#/components/schemas/ConnectionTest"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/PreconditionFailed"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
+    },
+    {
+      "name": "integration.create",
+      "summary": "Connect an Addigy account.",
+      "description": "Tests the token first and creates nothing when the test fails (error 5020 with data.reason). The token is stored encrypted with AES-256-GCM.",
+      "tags": [
+        {
+          "name": "integrations"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "apiToken",
+          "required": true,
+          "schema": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 4096,
+            "description": "An Addigy V2 API token. Surrounding whitespace is trimmed. It is stored encrypted and never returned."
+          }
+        },
+        {
+          "name": "name",
+          "required": false,
+          "schema": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 100,
+            "description": "Default: the token's name in Addigy, else 'Addigy' and the organization id."
+          }
+        },
+        {
+          "name": "baseUrl",
+          "required": false,
+          "schema": {
+            "type": "string",
+            "maxLength": 2048,
+            "format": "uri",
+            "description": "Addigy's API base URL; default https://api.addigy.com/api/v2. Must be https, except http to 127.0.0.1 or localhost."
+          }
+        }
+      ],
+      "result": {
+        "name": "integration",
+        "schema": {
+          "$ref": "#/components/schemas/Integration"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/AddigyRequestFailed"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
+    },
+    {
+      "name": "integration.get",
+      "summary": "Read one integration.",
+      "tags": [
+        {
+          "name": "integrations"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "integrationId",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        }
+      ],
+      "result": {
+        "name": "integration",
+        "schema": {
+          "$ref": "#/components/schemas/Integration"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
+    },
+    {
+      "name": "integration.list",
+      "summary": "List the tenant's integrations by name.",
+      "tags": [
+        {
+          "name": "integrations"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "limit",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/Limit"
+          }
+        },
+        {
+          "name": "cursor",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/Cursor"
+          }
+        }
+      ],
+      "result": {
+        "name": "page",
+        "schema": {
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "items",
+            "nextCursor"
+          ],
+          "properties": {
+            "items": {
+              "type": "array",
+              "items": {
+                "$ref": "#/components/schemas/Integration"
+              }
+            },
+            "nextCursor": {
+              "$ref": "#/components/schemas/NextCursor"
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
+    },
+    {
+      "name": "integration.updateCredentials",
+      "summary": "Replace an integration's API token.",
+      "description": "Tests the new token first and keeps the old one when the test fails (error 5020). A token of another Addigy organization is refused (4009).",
+      "tags": [
+        {
+          "name": "integrations"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "integrationId",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        },
+        {
+          "name": "apiToken",
+          "required": true,
+          "schema": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 4096,
+            "description": "An Addigy V2 API token. Surrounding whitespace is trimmed. It is stored encrypted and never returned."
+          }
+        }
+      ],
+      "result": {
+        "name": "integration",
+        "schema": {
+          "$ref": "#/components/schemas/Integration"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/Conflict"
+        },
+        {
+          "$ref": "#/components/errors/AddigyRequestFailed"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
+    },
+    {
+      "name": "integration.delete",
+      "summary": "Delete an integration and its stored token.",
+      "tags": [
+        {
+          "name": "integrations"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "integrationId",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        },
+        {
+          "name": "confirm",
+          "description": "Must be true; deletion cannot be undone.",
+          "required": true,
+          "schema": {
+            "const": true
+          }
+        }
+      ],
+      "result": {
+        "name": "deleted",
+        "schema": {
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "integrationId",
+            "deleted"
+          ],
+          "properties": {
+            "integrationId": {
+              "$ref": "#/components/schemas/Id"
+            },
+            "deleted": {
+              "const": true
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
     }
   ],
   "components": {
@@ -526,6 +866,181 @@ extension OpenRPCDocument {
           "ref": {
             "type": "string",
             "description": "A reference that the daemon log repeats beside the details of an internal error."
+          },
+          "operation": {
+            "type": "string",
+            "description": "With 5020: the Addigy request that failed."
+          },
+          "status": {
+            "type": "integer",
+            "description": "With 5020: Addigy's HTTP status."
+          }
+        }
+      },
+      "FailureReason": {
+        "type": "string",
+        "enum": [
+          "invalid_token",
+          "forbidden",
+          "rate_limited",
+          "unreachable",
+          "timeout",
+          "server_error",
+          "unexpected_response"
+        ],
+        "description": "Why Addigy failed: invalid_token (401: copy the token again or create a new one), forbidden (403: the token lacks a permission), rate_limited (429: the key may be locked for up to 24 hours), unreachable, timeout, server_error (5xx after retries), unexpected_response."
+      },
+      "ConnectionTest": {
+        "oneOf": [
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "ok",
+              "organizationId",
+              "tokenName",
+              "permissions"
+            ],
+            "properties": {
+              "ok": {
+                "const": true
+              },
+              "organizationId": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "tokenName": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "permissions": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "ok",
+              "reason",
+              "message"
+            ],
+            "properties": {
+              "ok": {
+                "const": false
+              },
+              "reason": {
+                "$ref": "#/components/schemas/FailureReason"
+              },
+              "message": {
+                "type": "string",
+                "description": "What failed and what to do, in full sentences."
+              },
+              "status": {
+                "type": "integer",
+                "description": "The HTTP status, when Addigy answered."
+              }
+            }
+          }
+        ]
+      },
+      "Integration": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "integrationId",
+          "name",
+          "baseUrl",
+          "organizationId",
+          "permissions",
+          "status",
+          "lastError",
+          "lastTestedAt",
+          "createdAt",
+          "updatedAt"
+        ],
+        "properties": {
+          "integrationId": {
+            "$ref": "#/components/schemas/Id"
+          },
+          "name": {
+            "type": "string"
+          },
+          "baseUrl": {
+            "type": "string"
+          },
+          "organizationId": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "permissions": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          },
+          "status": {
+            "type": "string",
+            "enum": [
+              "connected",
+              "auth_failed",
+              "rate_limited",
+              "unreachable",
+              "error"
+            ]
+          },
+          "lastError": {
+            "oneOf": [
+              {
+                "type": "null"
+              },
+              {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "reason",
+                  "message",
+                  "at"
+                ],
+                "properties": {
+                  "reason": {
+                    "$ref": "#/components/schemas/FailureReason"
+                  },
+                  "message": {
+                    "type": "string"
+                  },
+                  "at": {
+                    "type": "string",
+                    "format": "date-time"
+                  }
+                }
+              }
+            ]
+          },
+          "lastTestedAt": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time"
+          },
+          "createdAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "updatedAt": {
+            "type": "string",
+            "format": "date-time"
           }
         }
       }

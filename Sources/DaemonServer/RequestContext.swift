@@ -27,14 +27,16 @@ public struct RequestContext: Sendable {
 /// The daemon-wide parts every handler shares.
 public final class ServerEnvironment: Sendable {
     public let store: Store
+    public let addigy: AddigyAccess
     public let stateDirectory: String
     public let startedAt: ContinuousClock.Instant
     /// The OpenRPC document that `rpc.discover` returns, parsed once at start.
     public let openRPCDocument: JSONValue
     let sessions = SessionRegistry()
 
-    public init(store: Store, stateDirectory: String, openRPCDocument: JSONValue) {
+    public init(store: Store, addigy: AddigyAccess, stateDirectory: String, openRPCDocument: JSONValue) {
         self.store = store
+        self.addigy = addigy
         self.stateDirectory = stateDirectory
         self.startedAt = ContinuousClock.now
         self.openRPCDocument = openRPCDocument
@@ -50,5 +52,5 @@ public final class ServerEnvironment: Sendable {
 public enum Version {
     public static let daemon = "0.1.0"
     /// Bumped in its major part on a change that breaks clients, in its minor part on additions.
-    public static let `protocol` = "1.0"
+    public static let `protocol` = "1.1"
 }

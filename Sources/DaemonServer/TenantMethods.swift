@@ -25,18 +25,8 @@ enum TenantMethods {
 
         .async("tenants.list", access: .admin) { params, context in
             let page = try params.page()
-            let position = try page.cursor.map { cursor throws(RPCError) in
-                let keys = try Cursor.decode(cursor, count: 2)
-                return (name: keys[0], id: keys[1])
-            }
-            let tenants = try await context.store.tenants(after: position, limit: page.limit + 1)
-            let items = tenants.prefix(page.limit)
-            let nextCursor: JSONValue =
-                tenants.count > page.limit ? .string(Cursor.encode([items.last!.name, items.last!.id])) : .null
-            return [
-                "items": .array(items.map(tenantJSON)),
-                "nextCursor": nextCursor,
-            ]
+            let tenants = try await context.store.tenants(after: try Cursor.namePosition(page), limit: page.limit + 1)
+            return Cursor.page(tenants, limit: page.limit, sortKeys: { [$0.name, $0.id] }, json: tenantJSON)
         },
 
         .async("tenants.rotateKey", access: .admin) { params, context in
@@ -92,5 +82,6 @@ enum TenantMethods {
 /// Every method the daemon serves. Adding a method means adding it here and describing it in
 /// `protocol/openrpc.json`; a test fails while the two differ.
 public enum MethodCatalog {
-    public static let all: [MethodDefinition] = ServerMethods.all + SessionMethods.all + TenantMethods.all
+    public static let all: [MethodDefinition] =
+        ServerMethods.all + SessionMethods.all + TenantMethods.all + IntegrationMethods.all
 }

@@ -14,6 +14,29 @@ public enum Schema {
                 );
                 CREATE UNIQUE INDEX tenants_name ON tenants (name COLLATE NOCASE);
                 """
-        )
+        ),
+        Migration(
+            "0002_integrations",
+            sql: """
+                CREATE TABLE integrations (
+                    id TEXT PRIMARY KEY,
+                    tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    base_url TEXT NOT NULL,
+                    token_sealed BLOB NOT NULL,
+                    token_fingerprint TEXT NOT NULL,
+                    organization_id TEXT,
+                    permissions TEXT NOT NULL DEFAULT '',
+                    status TEXT NOT NULL,
+                    last_error_reason TEXT,
+                    last_error_message TEXT,
+                    last_error_at TEXT,
+                    last_tested_at TEXT,
+                    created_at TEXT NOT NULL,
+                    updated_at TEXT NOT NULL
+                );
+                CREATE INDEX integrations_tenant ON integrations (tenant_id, name COLLATE NOCASE, id);
+                """
+        ),
     ]
 }

@@ -27,7 +27,7 @@ public enum StoreError: Error, Sendable, Equatable {
 public actor Store {
     public static let fileName = "addigysync.db"
 
-    private let database: SQLiteConnection
+    let database: SQLiteConnection
 
     /// Opens the database at `path`, creating it with mode 0600, and applies pending migrations.
     ///

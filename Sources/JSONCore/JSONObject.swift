@@ -60,3 +60,9 @@ public struct JSONObject: Sendable, Equatable, Sequence {
         return left == right
     }
 }
+
+extension JSONObject: ExpressibleByDictionaryLiteral {
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self.init(elements.map { (key: $0.0, value: $0.1) })
+    }
+}

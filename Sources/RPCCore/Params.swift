@@ -95,7 +95,15 @@ public struct Params: Sendable {
 
     /// A required id the daemon made: a UUID string, returned in canonical lowercase form.
     public mutating func uuid(_ name: String) throws(RPCError) -> String {
-        let text = try string(name, maxLength: 64)
+        guard let id = try optionalUUID(name) else {
+            throw missing(name, expected: "a UUID")
+        }
+        return id
+    }
+
+    /// An optional UUID with the rules of `uuid(_:)`; `null` reads as absent.
+    public mutating func optionalUUID(_ name: String) throws(RPCError) -> String? {
+        guard let text = try optionalString(name, maxLength: 64) else { return nil }
         guard let uuid = UUID(uuidString: text) else {
             throw .invalidParams(
                 field: name,

@@ -182,9 +182,3 @@ public final class LineClient: @unchecked Sendable {
         return poll(&pollDescriptor, 1, Int32(seconds * 1000)) == 0
     }
 }
-
-extension JSONObject: ExpressibleByDictionaryLiteral {
-    public init(dictionaryLiteral elements: (String, JSONValue)...) {
-        self.init(elements.map { (key: $0.0, value: $0.1) })
-    }
-}

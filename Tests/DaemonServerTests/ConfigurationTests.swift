@@ -82,3 +82,26 @@ import Testing
         #expect(errors.contains("Unknown option '--frobnicate'"))
     }
 }
+
+@Suite struct AddigyOptionTests {
+    @Test func rateOptionsSetLimits() throws {
+        guard case .run(let config) = try DaemonConfiguration.parse(
+            arguments: ["--addigy-rate", "5", "--addigy-burst=120", "--master-key-file", "/keys/m.key"],
+            environment: [:]
+        ) else {
+            Issue.record("expected a run command")
+            return
+        }
+        #expect(config.addigyRateLimits.perSecond == 5)
+        #expect(config.addigyRateLimits.perTenSeconds == 120)
+        #expect(config.masterKeyFile == "/keys/m.key")
+    }
+
+    @Test func rateAboveCeilingIsBadUsage() {
+        #expect {
+            try DaemonConfiguration.parse(arguments: ["--addigy-burst", "1000"], environment: [:])
+        } throws: { error in
+            String(describing: error).contains("Invalid --addigy-burst '1000'")
+        }
+    }
+}

@@ -120,6 +120,25 @@ import Glibc
         #expect(fileStatus(second.socketPath) == nil)
     }
 
+    @Test func masterKeyIsCreatedPrivate() throws {
+        let daemon = try DaemonProcess()
+        #expect(try #require(fileStatus(daemon.stateDirectory + "/master.key")).st_mode & 0o777 == 0o600)
+        #expect(try #require(fileStatus(daemon.stateDirectory + "/master.key")).st_size == 32)
+        #expect(try daemon.stop() == 0)
+    }
+
+    @Test func missingGivenMasterKeyStopsDaemon() throws {
+        let directory = try TemporaryDirectory()
+        let keyPath = directory.appending("absent.key")
+        let daemon = try DaemonProcess(
+            directory: directory,
+            environment: ["ADDIGYSYNC_MASTER_KEY_FILE": keyPath],
+            waitForSocket: false
+        )
+        #expect(try daemon.waitForExit() == 1)
+        #expect(daemon.log.contains("The master key file \(keyPath) does not exist"))
+    }
+
     @Test func restartKeepsDefaultKey() throws {
         let directory = try TemporaryDirectory()
         let first = try DaemonProcess(directory: directory)

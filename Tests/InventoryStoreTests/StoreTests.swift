@@ -176,3 +176,76 @@ import Testing
         }
     }
 }
+
+@Suite struct TokenVaultTests {
+    private func vault() throws -> TokenVault {
+        try TokenVault(key: AccessKey.randomBytes(32))
+    }
+
+    @Test func sealedTokenOpensWithSameAssociatedData() throws {
+        let vault = try vault()
+        let data = TokenVault.associatedData(tenantID: "t1", integrationID: "i1")
+        let sealed = try vault.seal("token-value", associatedData: data)
+        #expect(try vault.open(sealed, associatedData: data) == "token-value")
+    }
+
+    @Test func sealingTwiceUsesFreshNonces() throws {
+        let vault = try vault()
+        let data = TokenVault.associatedData(tenantID: "t1", integrationID: "i1")
+        #expect(try vault.seal("same", associatedData: data) != (try vault.seal("same", associatedData: data)))
+    }
+
+    @Test func otherIntegrationCannotOpen() throws {
+        let vault = try vault()
+        let sealed = try vault.seal("token-value", associatedData: TokenVault.associatedData(tenantID: "t1", integrationID: "i1"))
+        #expect(throws: TokenVault.Failure.self) {
+            try vault.open(sealed, associatedData: TokenVault.associatedData(tenantID: "t1", integrationID: "i2"))
+        }
+        #expect(throws: TokenVault.Failure.self) {
+            try vault.open(sealed, associatedData: TokenVault.associatedData(tenantID: "t2", integrationID: "i1"))
+        }
+    }
+
+    @Test func tamperedCiphertextFails() throws {
+        let vault = try vault()
+        let data = TokenVault.associatedData(tenantID: "t1", integrationID: "i1")
+        var sealed = try vault.seal("token-value", associatedData: data)
+        sealed[15] ^= 0x01
+        #expect(throws: TokenVault.Failure.self) { try vault.open(sealed, associatedData: data) }
+    }
+
+    @Test func otherKeyCannotOpen() throws {
+        let data = TokenVault.associatedData(tenantID: "t1", integrationID: "i1")
+        let sealed = try vault().seal("token-value", associatedData: data)
+        #expect(throws: TokenVault.Failure.self) { try vault().open(sealed, associatedData: data) }
+    }
+
+    @Test func keyFileIsCreatedPrivateAndReused() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.appending(TokenVault.keyFileName)
+        let key = try TokenVault.loadKey(at: path, createIfMissing: true)
+        #expect(key.count == 32)
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        #expect(try TokenVault.loadKey(at: path, createIfMissing: true) == key)
+    }
+
+    @Test func missingGivenKeyFileIsAnError() throws {
+        let directory = try TemporaryDirectory()
+        #expect(throws: TokenVault.Failure.self) {
+            try TokenVault.loadKey(at: directory.appending("absent.key"), createIfMissing: false)
+        }
+    }
+
+    @Test func readableKeyFileIsRejected() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.appending("open.key")
+        FileManager.default.createFile(atPath: path, contents: Data(AccessKey.randomBytes(32)),
+                                       attributes: [.posixPermissions: 0o644])
+        #expect {
+            try TokenVault.loadKey(at: path, createIfMissing: false)
+        } throws: { error in
+            String(describing: error).contains("chmod 600")
+        }
+    }
+}

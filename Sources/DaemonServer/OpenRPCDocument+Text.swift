@@ -6,7 +6,7 @@ extension OpenRPCDocument {
   "openrpc": "1.3.2",
   "info": {
     "title": "AddigySync daemon",
-    "version": "1.1",
+    "version": "1.2",
     "description": "JSON-RPC 2.0 over a Unix domain socket, one message per line. See protocol/README.md for framing, sessions and notifications. info.version is the protocol version."
   },
   "servers": [
@@ -772,6 +772,381 @@ extension OpenRPCDocument {
           "$ref": "#/components/errors/InternalError"
         }
       ]
+    },
+    {
+      "name": "companies.create",
+      "summary": "Create an inventory company.",
+      "tags": [
+        {
+          "name": "companies"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "name",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/CompanyName"
+          }
+        },
+        {
+          "name": "externalIds",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/ExternalIds"
+          }
+        }
+      ],
+      "result": {
+        "name": "company",
+        "schema": {
+          "$ref": "#/components/schemas/Company"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/Conflict"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
+    },
+    {
+      "name": "companies.list",
+      "summary": "List companies by name.",
+      "tags": [
+        {
+          "name": "companies"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "search",
+          "required": false,
+          "schema": {
+            "type": "string",
+            "maxLength": 200,
+            "description": "Only companies whose name contains this text, without regard to case."
+          }
+        },
+        {
+          "name": "limit",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/Limit"
+          }
+        },
+        {
+          "name": "cursor",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/Cursor"
+          }
+        }
+      ],
+      "result": {
+        "name": "page",
+        "schema": {
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "items",
+            "nextCursor"
+          ],
+          "properties": {
+            "items": {
+              "type": "array",
+              "items": {
+                "$ref": "#/components/schemas/Company"
+              }
+            },
+            "nextCursor": {
+              "$ref": "#/components/schemas/NextCursor"
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
+    },
+    {
+      "name": "companies.get",
+      "summary": "Read one company.",
+      "tags": [
+        {
+          "name": "companies"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "companyId",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        }
+      ],
+      "result": {
+        "name": "company",
+        "schema": {
+          "$ref": "#/components/schemas/Company"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
+    },
+    {
+      "name": "companies.update",
+      "summary": "Rename a company or change its external ids.",
+      "description": "Only the params given change. externalIds replaces all three ids; an id left out is cleared.",
+      "tags": [
+        {
+          "name": "companies"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "companyId",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        },
+        {
+          "name": "name",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/CompanyName"
+          }
+        },
+        {
+          "name": "externalIds",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/ExternalIds"
+          }
+        }
+      ],
+      "result": {
+        "name": "company",
+        "schema": {
+          "$ref": "#/components/schemas/Company"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/Conflict"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
+    },
+    {
+      "name": "companies.delete",
+      "summary": "Delete a company.",
+      "tags": [
+        {
+          "name": "companies"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "companyId",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        },
+        {
+          "name": "confirm",
+          "description": "Must be true.",
+          "required": true,
+          "schema": {
+            "const": true
+          }
+        }
+      ],
+      "result": {
+        "name": "deleted",
+        "schema": {
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "companyId",
+            "deleted"
+          ],
+          "properties": {
+            "companyId": {
+              "$ref": "#/components/schemas/Id"
+            },
+            "deleted": {
+              "const": true
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
+    },
+    {
+      "name": "companies.import",
+      "summary": "Create or update many companies at once.",
+      "description": "Each entry matches an existing company by any of its external ids first, then by exact name without regard to case, and is created when nothing matches. Ids given are merged into the match; ids left out stay. All entries are saved in one transaction: when one fails, none is saved.",
+      "tags": [
+        {
+          "name": "companies"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "companies",
+          "required": true,
+          "schema": {
+            "type": "array",
+            "maxItems": 10000,
+            "items": {
+              "type": "object",
+              "additionalProperties": false,
+              "required": [
+                "name"
+              ],
+              "properties": {
+                "name": {
+                  "$ref": "#/components/schemas/CompanyName"
+                },
+                "externalIds": {
+                  "$ref": "#/components/schemas/ExternalIds"
+                }
+              }
+            }
+          }
+        }
+      ],
+      "result": {
+        "name": "imported",
+        "schema": {
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "created",
+            "updated",
+            "unchanged",
+            "items"
+          ],
+          "properties": {
+            "created": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "updated": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "unchanged": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "items": {
+              "type": "array",
+              "description": "One per entry, in the order given.",
+              "items": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "companyId",
+                  "name",
+                  "action"
+                ],
+                "properties": {
+                  "companyId": {
+                    "$ref": "#/components/schemas/Id"
+                  },
+                  "name": {
+                    "$ref": "#/components/schemas/CompanyName"
+                  },
+                  "action": {
+                    "enum": [
+                      "created",
+                      "updated",
+                      "unchanged"
+                    ]
+                  }
+                }
+              }
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/Conflict"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
     }
   ],
   "components": {
@@ -1033,6 +1408,96 @@ extension OpenRPCDocument {
               "null"
             ],
             "format": "date-time"
+          },
+          "createdAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "updatedAt": {
+            "type": "string",
+            "format": "date-time"
+          }
+        }
+      },
+      "CompanyName": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 200,
+        "description": "Trimmed of surrounding whitespace; unique within the tenant without regard to case."
+      },
+      "ExternalIds": {
+        "type": "object",
+        "additionalProperties": false,
+        "description": "PSA account ids. Each is a string or a whole number, at most 64 characters, unique within the tenant.",
+        "properties": {
+          "autotask": {
+            "type": [
+              "string",
+              "integer",
+              "null"
+            ]
+          },
+          "connectwise": {
+            "type": [
+              "string",
+              "integer",
+              "null"
+            ]
+          },
+          "itglue": {
+            "type": [
+              "string",
+              "integer",
+              "null"
+            ]
+          }
+        }
+      },
+      "Company": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "companyId",
+          "name",
+          "externalIds",
+          "createdAt",
+          "updatedAt"
+        ],
+        "properties": {
+          "companyId": {
+            "$ref": "#/components/schemas/Id"
+          },
+          "name": {
+            "$ref": "#/components/schemas/CompanyName"
+          },
+          "externalIds": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "autotask",
+              "connectwise",
+              "itglue"
+            ],
+            "properties": {
+              "autotask": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "connectwise": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "itglue": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              }
+            }
           },
           "createdAt": {
             "type": "string",

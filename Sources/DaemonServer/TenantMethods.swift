@@ -83,5 +83,5 @@ enum TenantMethods {
 /// `protocol/openrpc.json`; a test fails while the two differ.
 public enum MethodCatalog {
     public static let all: [MethodDefinition] =
-        ServerMethods.all + SessionMethods.all + TenantMethods.all + IntegrationMethods.all
+        ServerMethods.all + SessionMethods.all + TenantMethods.all + IntegrationMethods.all + CompanyMethods.all
 }

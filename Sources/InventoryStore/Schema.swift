@@ -38,5 +38,25 @@ public enum Schema {
                 CREATE INDEX integrations_tenant ON integrations (tenant_id, name COLLATE NOCASE, id);
                 """
         ),
+        Migration(
+            "0003_companies",
+            sql: """
+                CREATE TABLE companies (
+                    id TEXT PRIMARY KEY,
+                    tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    autotask_id TEXT,
+                    connectwise_id TEXT,
+                    itglue_id TEXT,
+                    created_at TEXT NOT NULL,
+                    updated_at TEXT NOT NULL
+                );
+                CREATE UNIQUE INDEX companies_name ON companies (tenant_id, name COLLATE NOCASE);
+                CREATE UNIQUE INDEX companies_autotask ON companies (tenant_id, autotask_id) WHERE autotask_id IS NOT NULL;
+                CREATE UNIQUE INDEX companies_connectwise ON companies (tenant_id, connectwise_id)
+                    WHERE connectwise_id IS NOT NULL;
+                CREATE UNIQUE INDEX companies_itglue ON companies (tenant_id, itglue_id) WHERE itglue_id IS NOT NULL;
+                """
+        ),
     ]
 }

@@ -12,10 +12,13 @@ public struct Params: Sendable {
 
     private let object: JSONObject
     private var readFields: [String] = []
+    /// The path of this object inside the request's params, such as `externalIds.`, for errors.
+    private let prefix: String
 
     /// Wraps a request's params. Absent params read as an empty object; positional (array)
     /// params are rejected because every method takes its params by name.
     public init(_ params: JSONValue?) throws(RPCError) {
+        prefix = ""
         switch params {
         case nil:
             object = JSONObject()
@@ -31,14 +34,62 @@ public struct Params: Sendable {
         }
     }
 
+    private init(nested object: JSONObject, prefix: String) {
+        self.object = object
+        self.prefix = prefix
+    }
+
+    /// Reads an optional member that is itself an object of named members; `null` reads as absent.
+    /// Errors inside it name the full path, such as `externalIds.autotask`.
+    public mutating func optionalObject(_ name: String) throws(RPCError) -> Params? {
+        guard let value = value(name) else { return nil }
+        guard case .object(let members) = value else {
+            throw wrongType(name, expected: "an object", got: value)
+        }
+        return Params(nested: members, prefix: prefix + name + ".")
+    }
+
+    /// Reads an optional array member and hands each element to `read` as `name[index]`;
+    /// `null` reads as absent. Fails when the array is longer than `maxCount`.
+    public mutating func optionalArray<Element>(
+        _ name: String,
+        maxCount: Int,
+        _ read: (JSONValue, String) throws(RPCError) -> Element
+    ) throws(RPCError) -> [Element]? {
+        guard let value = value(name) else { return nil }
+        guard case .array(let elements) = value else {
+            throw wrongType(name, expected: "an array", got: value)
+        }
+        guard elements.count <= maxCount else {
+            throw .invalidParams(
+                field: prefix + name, expected: "at most \(maxCount) elements",
+                "Param '\(prefix + name)' has \(elements.count) elements; the limit is \(maxCount). Split it into smaller calls."
+            )
+        }
+        var results: [Element] = []
+        results.reserveCapacity(elements.count)
+        for (index, element) in elements.enumerated() {
+            results.append(try read(element, "\(prefix)\(name)[\(index)]"))
+        }
+        return results
+    }
+
+    /// Wraps one array element that must be an object, for reading with the usual accessors.
+    public static func element(_ value: JSONValue, path: String) throws(RPCError) -> Params {
+        guard case .object(let members) = value else {
+            throw .invalidParams(field: path, expected: "an object", "Param '\(path)' must be an object, not \(value.typeName).")
+        }
+        return Params(nested: members, prefix: path + ".")
+    }
+
     /// Rejects members that no accessor read.
     public func finish() throws(RPCError) {
         guard let unknown = object.keys.first(where: { !readFields.contains($0) }) else { return }
         let allowed = readFields.isEmpty ? "this method takes no params" : "allowed: " + readFields.joined(separator: ", ")
         throw RPCError(
             .invalidParams,
-            "Unknown param '\(unknown)' (\(allowed)). Check the spelling against rpc.discover.",
-            data: ["field": .string(unknown), "expected": "absent"]
+            "Unknown param '\(prefix + unknown)' (\(allowed)). Check the spelling against rpc.discover.",
+            data: ["field": .string(prefix + unknown), "expected": "absent"]
         )
     }
 
@@ -49,11 +100,14 @@ public struct Params: Sendable {
     }
 
     private func missing(_ name: String, expected: String) -> RPCError {
-        .invalidParams(field: name, expected: expected, "Missing required param '\(name)' (\(expected)).")
+        .invalidParams(field: prefix + name, expected: expected, "Missing required param '\(prefix + name)' (\(expected)).")
     }
 
     private func wrongType(_ name: String, expected: String, got value: JSONValue) -> RPCError {
-        .invalidParams(field: name, expected: expected, "Param '\(name)' must be \(expected), not \(value.typeName).")
+        .invalidParams(
+            field: prefix + name, expected: expected,
+            "Param '\(prefix + name)' must be \(expected), not \(value.typeName)."
+        )
     }
 
     // MARK: Strings
@@ -78,19 +132,29 @@ public struct Params: Sendable {
         let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else {
             throw .invalidParams(
-                field: name,
+                field: prefix + name,
                 expected: "a non-empty string",
-                "Param '\(name)' is empty; give a value or leave the param out."
+                "Param '\(prefix + name)' is empty; give a value or leave the param out."
             )
         }
         guard trimmed.count <= maxLength else {
             throw .invalidParams(
-                field: name,
+                field: prefix + name,
                 expected: "at most \(maxLength) characters",
-                "Param '\(name)' is \(trimmed.count) characters long; the limit is \(maxLength)."
+                "Param '\(prefix + name)' is \(trimmed.count) characters long; the limit is \(maxLength)."
             )
         }
         return trimmed
+    }
+
+    /// An optional identifier from another system, given as a string or a whole number and
+    /// returned as a trimmed string; `null` reads as absent.
+    public mutating func optionalIdentifier(_ name: String, maxLength: Int = 64) throws(RPCError) -> String? {
+        if case .number(let number)? = object[name], number.isInteger {
+            readFields.append(name)
+            return number.text
+        }
+        return try optionalString(name, maxLength: maxLength)
     }
 
     /// A required id the daemon made: a UUID string, returned in canonical lowercase form.
@@ -106,9 +170,9 @@ public struct Params: Sendable {
         guard let text = try optionalString(name, maxLength: 64) else { return nil }
         guard let uuid = UUID(uuidString: text) else {
             throw .invalidParams(
-                field: name,
+                field: prefix + name,
                 expected: "a UUID",
-                "Param '\(name)' must be a UUID such as 0b7c9a1e-3f4d-4c2a-9e8b-1a2b3c4d5e6f, not '\(text)'."
+                "Param '\(prefix + name)' must be a UUID such as 0b7c9a1e-3f4d-4c2a-9e8b-1a2b3c4d5e6f, not '\(text)'."
             )
         }
         return uuid.uuidString.lowercased()
@@ -132,9 +196,9 @@ public struct Params: Sendable {
     public mutating func confirmation(_ name: String = "confirm", action: String) throws(RPCError) {
         guard try optionalBool(name) == true else {
             throw .invalidParams(
-                field: name,
+                field: prefix + name,
                 expected: "true",
-                "Param '\(name)' must be true to \(action); this cannot be undone."
+                "Param '\(prefix + name)' must be true to \(action); this cannot be undone."
             )
         }
     }
@@ -149,7 +213,9 @@ public struct Params: Sendable {
             throw wrongType(name, expected: expected, got: value)
         }
         guard let integer = number.int64Value, let int = Int(exactly: integer), range.contains(int) else {
-            throw .invalidParams(field: name, expected: expected, "Param '\(name)' must be \(expected), not \(number).")
+            throw .invalidParams(
+                field: prefix + name, expected: expected, "Param '\(prefix + name)' must be \(expected), not \(number)."
+            )
         }
         return int
     }

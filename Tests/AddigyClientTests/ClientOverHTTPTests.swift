@@ -22,8 +22,8 @@ struct SimulatedAccount {
         limits: RateLimits = RateLimits(perSecond: 50, perTenSeconds: 500),
         tokenText: String = SimulatedAccount.token,
         permissions: [String] = SimulatorToken.allPermissions
-    ) throws {
-        fleet = Fleet.generate(seed: 11, deviceCount: deviceCount)
+    ) async throws {
+        fleet = await generateOffPool(seed: 11, deviceCount: deviceCount)
         simulator = AddigySimulator(configuration: SimulatorConfiguration(
             tokens: [SimulatorToken(Self.token, permissions: permissions)],
             fleet: fleet,
@@ -54,9 +54,19 @@ struct SimulatedAccount {
     }
 }
 
+/// Generates a fleet on a Dispatch queue: a 20,000-device fleet takes a while, and doing it on
+/// the Swift concurrency pool (two threads here) would stall other tests' servers meanwhile.
+func generateOffPool(seed: UInt64, deviceCount: Int) async -> Fleet {
+    await withCheckedContinuation { continuation in
+        DispatchQueue.global().async {
+            continuation.resume(returning: Fleet.generate(seed: seed, deviceCount: deviceCount))
+        }
+    }
+}
+
 @Suite struct ClientOverHTTPTests {
     @Test func connectionTestReportsOrganizationAndPermissions() async throws {
-        let account = try SimulatedAccount()
+        let account = try await SimulatedAccount()
         let test = await account.client.testConnection()
         guard case .success(let organizationID, _, let permissions) = test.outcome else {
             Issue.record("expected success, got \(test.outcome)")
@@ -68,7 +78,7 @@ struct SimulatedAccount {
     }
 
     @Test func wrongTokenIsInvalidTokenWithoutRetry() async throws {
-        let account = try SimulatedAccount(tokenText: "wrong-token")
+        let account = try await SimulatedAccount(tokenText: "wrong-token")
         let test = await account.client.testConnection()
         guard case .failure(let error) = test.outcome else {
             Issue.record("expected a failure")
@@ -82,7 +92,7 @@ struct SimulatedAccount {
     }
 
     @Test func missingPermissionIsForbidden() async throws {
-        let account = try SimulatedAccount(permissions: ["View Policies"])
+        let account = try await SimulatedAccount(permissions: ["View Policies"])
         await #expect {
             try await account.allDevices()
         } throws: { error in
@@ -93,7 +103,7 @@ struct SimulatedAccount {
     }
 
     @Test func policiesDecodeEveryRootShape() async throws {
-        let account = try SimulatedAccount()
+        let account = try await SimulatedAccount()
         let policies = try await account.client.policies()
         #expect(policies.count == account.fleet.policies.count)
         let roots = policies.filter { $0.parentId == nil }
@@ -106,7 +116,7 @@ struct SimulatedAccount {
     }
 
     @Test func pagingReadsEveryDeviceOnce() async throws {
-        let account = try SimulatedAccount(deviceCount: 20_000, limits: RateLimits(perSecond: 50, perTenSeconds: 100))
+        let account = try await SimulatedAccount(deviceCount: 20_000, limits: RateLimits(perSecond: 50, perTenSeconds: 100))
         let started = Date()
         let (devices, summary) = try await account.allDevices()
         #expect(devices.count == account.fleet.devices.count)
@@ -130,7 +140,7 @@ struct SimulatedAccount {
     }
 
     @Test func quirksDecodeWithoutLoss() async throws {
-        let account = try SimulatedAccount(deviceCount: 400)
+        let account = try await SimulatedAccount(deviceCount: 400)
         let facts = ["device_name", "serial_number", "policy_id", "policy_ids", "filevault_enabled", "last_online",
                      "battery_cycles", "hardware_model", "device_model_name", "mac_os_x_version", "total_disk_space_gb"]
         let (devices, _) = try await account.allDevices(facts: facts)
@@ -153,7 +163,7 @@ struct SimulatedAccount {
     }
 
     @Test func emptyResultStopsAfterOnePage() async throws {
-        let account = try SimulatedAccount(deviceCount: 0)
+        let account = try await SimulatedAccount(deviceCount: 0)
         let (devices, summary) = try await account.allDevices()
         #expect(devices.isEmpty)
         #expect(summary.pages == 1)
@@ -161,7 +171,7 @@ struct SimulatedAccount {
     }
 
     @Test func serverErrorsAreRetriedToCompletion() async throws {
-        let account = try SimulatedAccount(deviceCount: 2000, faults: FaultSettings(errorRate: 0.3))
+        let account = try await SimulatedAccount(deviceCount: 2000, faults: FaultSettings(errorRate: 0.3))
         let (devices, _) = try await account.allDevices()
         #expect(devices.count == 2000)
         #expect(account.simulator.requestLog.contains { $0.statusCode == 500 })
@@ -169,7 +179,7 @@ struct SimulatedAccount {
     }
 
     @Test func truncatedBodiesAreRetried() async throws {
-        let account = try SimulatedAccount(deviceCount: 2000, faults: FaultSettings(truncateRate: 0.3))
+        let account = try await SimulatedAccount(deviceCount: 2000, faults: FaultSettings(truncateRate: 0.3))
         let (devices, _) = try await account.allDevices()
         #expect(devices.count == 2000)
         #expect(account.logSink.lines.contains { $0.contains("retrying Addigy request") })
@@ -177,7 +187,7 @@ struct SimulatedAccount {
     }
 
     @Test func persistentServerErrorsFailAfterBoundedRetries() async throws {
-        let account = try SimulatedAccount(faults: FaultSettings(errorRate: 1))
+        let account = try await SimulatedAccount(faults: FaultSettings(errorRate: 1))
         await #expect {
             try await account.client.policies()
         } throws: { error in
@@ -188,7 +198,7 @@ struct SimulatedAccount {
     }
 
     @Test func rateLimitStopsAtFirst429() async throws {
-        let account = try SimulatedAccount(deviceCount: 1000, rateLimit: RateLimitSettings(limit: 3))
+        let account = try await SimulatedAccount(deviceCount: 1000, rateLimit: RateLimitSettings(limit: 3))
         await #expect {
             try await account.allDevices()
         } throws: { error in
@@ -199,7 +209,7 @@ struct SimulatedAccount {
     }
 
     @Test func revokedTokenMidFetchFailsAsInvalidToken() async throws {
-        let account = try SimulatedAccount(deviceCount: 1000, faults: FaultSettings(revokeAfterRequests: 3))
+        let account = try await SimulatedAccount(deviceCount: 1000, faults: FaultSettings(revokeAfterRequests: 3))
         var pagesSeen = 0
         await #expect {
             _ = try await account.client.devices(facts: ["device_name"]) { _ in pagesSeen += 1 }
@@ -207,6 +217,49 @@ struct SimulatedAccount {
             (error as? AddigyError)?.reason == .invalidToken
         }
         #expect(pagesSeen == 3)
+        account.simulator.stop()
+    }
+
+    @Test func slowAnswerTimesOutAfterRetries() async throws {
+        let fleet = await generateOffPool(seed: 2, deviceCount: 5)
+        let simulator = AddigySimulator(configuration: SimulatorConfiguration(
+            tokens: [SimulatorToken(SimulatedAccount.token)],
+            fleet: fleet,
+            faults: FaultSettings(latency: .seconds(3))
+        ))
+        _ = try simulator.start()
+        let client = AddigyClient(
+            baseURL: URL(string: simulator.baseURL)!,
+            token: APIToken(SimulatedAccount.token)!,
+            transport: URLSessionTransport(requestTimeout: 1, resourceTimeout: 1),
+            limiter: RateLimiter(limits: RateLimits(), clock: RealTimeClock()),
+            retry: RetryPolicy(maxAttempts: 2, baseDelay: 0.01, maxDelay: 0.01),
+            logger: Logger(sink: .inMemory())
+        )
+        await #expect {
+            try await client.permissions()
+        } throws: { error in
+            (error as? AddigyError)?.reason == .timeout
+        }
+        simulator.stop()
+    }
+
+    @Test func notFoundIsNotRetried() async throws {
+        let account = try await SimulatedAccount()
+        let client = AddigyClient(
+            baseURL: URL(string: account.simulator.baseURL + "/missing")!,
+            token: APIToken(SimulatedAccount.token)!,
+            transport: URLSessionTransport(requestTimeout: 5, resourceTimeout: 10),
+            limiter: RateLimiter(limits: RateLimits(), clock: RealTimeClock()),
+            retry: RetryPolicy(maxAttempts: 4, baseDelay: 0.01, maxDelay: 0.01),
+            logger: Logger(sink: .inMemory())
+        )
+        await #expect {
+            try await client.permissions()
+        } throws: { error in
+            (error as? AddigyError)?.reason == .unexpectedResponse && (error as? AddigyError)?.status == 404
+        }
+        #expect(account.simulator.requestLog.count == 1)
         account.simulator.stop()
     }
 

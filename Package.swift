@@ -30,9 +30,13 @@ let package = Package(
         .target(name: "InventoryStore", dependencies: ["CSQLite", "CCrypto", "DaemonLog"]),
         // Reads Addigy's V2 API: typed requests, tolerant decoding, rate limiting and retries.
         .target(name: "AddigyClient", dependencies: ["JSONCore", "DaemonLog", "CCrypto"]),
+        // Brings Addigy data into the store: policy trees now, devices later.
+        .target(name: "SyncEngine", dependencies: ["AddigyClient", "InventoryStore", "DaemonLog"]),
         .target(
             name: "DaemonServer",
-            dependencies: ["RPCTransport", "RPCCore", "JSONCore", "InventoryStore", "DaemonLog", "AddigyClient"]
+            dependencies: [
+                "RPCTransport", "RPCCore", "JSONCore", "InventoryStore", "DaemonLog", "AddigyClient", "SyncEngine",
+            ]
         ),
         // A stand-in for Addigy's V2 API over HTTP on loopback, for tests and the demo.
         .target(name: "AddigySimulator", dependencies: ["JSONCore"]),
@@ -43,6 +47,11 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["JSONCore"]),
         .testTarget(name: "JSONCoreTests", dependencies: ["JSONCore"]),
         .testTarget(name: "AddigySimulatorTests", dependencies: ["AddigySimulator", "JSONCore"]),
+        .testTarget(
+            name: "SyncEngineTests",
+            dependencies: ["SyncEngine", "AddigyClient", "AddigySimulator", "InventoryStore", "DaemonLog", "JSONCore",
+                           "TestSupport"]
+        ),
         .testTarget(
             name: "AddigyClientTests",
             dependencies: ["AddigyClient", "AddigySimulator", "JSONCore", "DaemonLog"]

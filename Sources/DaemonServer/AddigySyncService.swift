@@ -132,6 +132,12 @@ public final class AddigySyncService: RPCService {
                 "Conflict: \(field) '\(value)' is already taken. Choose another \(field).",
                 data: ["field": .string(field), "value": .string(value)]
             )
+        case StoreError.inUse(let kind, let id, let dependents):
+            return RPCError(
+                .conflict,
+                "The \(kind) \(id) cannot be deleted while it has \(dependents). Unmap or move them first.",
+                data: ["reason": "in_use", "id": .string(id)]
+            )
         default:
             let reference = String(UInt64.random(in: 0...UInt64.max), radix: 36)
             context.logger.error("request failed", [("ref", reference), ("error", String(describing: error))])

@@ -21,11 +21,12 @@ public enum Daemon {
 
         let store: Store
         let server: SocketServer<AddigySyncService>
+        let environment: ServerEnvironment
         do {
             try prepareDirectories(configuration)
             store = try Store(path: configuration.stateDirectory + "/" + Store.fileName, logger: logger)
             try await DefaultTenant.ensure(in: store, stateDirectory: configuration.stateDirectory, logger: logger)
-            server = try await startServer(configuration, store: store, logger: logger)
+            (server, environment) = try await startServer(configuration, store: store, logger: logger)
         } catch {
             logger.error("startup failed", [("error", String(describing: error))])
             return 1
@@ -35,6 +36,7 @@ public enum Daemon {
         logger.notice("stopping", [("signal", signalName(signalNumber))])
         let timeout = Duration.milliseconds(Int64(configuration.shutdownTimeoutSeconds * 1000))
         let unfinished = await server.shutdown(timeout: timeout)
+        await environment.background.cancelAll()
         await store.close()
         logger.notice("stopped", [("unfinished.connections", unfinished)])
         return 0
@@ -44,7 +46,7 @@ public enum Daemon {
         _ configuration: DaemonConfiguration,
         store: Store,
         logger: Logger
-    ) async throws -> SocketServer<AddigySyncService> {
+    ) async throws -> (SocketServer<AddigySyncService>, ServerEnvironment) {
         let keyPath = configuration.masterKeyFile ?? configuration.stateDirectory + "/" + TokenVault.keyFileName
         let key = try TokenVault.loadKey(at: keyPath, createIfMissing: configuration.masterKeyFile == nil)
         let addigy = AddigyAccess(
@@ -79,7 +81,7 @@ public enum Daemon {
             [("socket", configuration.socketPath), ("state.dir", configuration.stateDirectory),
              ("version", Version.daemon), ("pid", getpid())]
         )
-        return server
+        return (server, environment)
     }
 
     /// Creates the state folder (mode 0700) and, for the default socket path, its private

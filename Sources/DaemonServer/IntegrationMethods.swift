@@ -1,4 +1,5 @@
 import AddigyClient
+import DaemonLog
 import Foundation
 import InventoryStore
 import JSONCore
@@ -81,6 +82,9 @@ enum IntegrationMethods {
             )
             try await context.store.insertIntegration(record)
             context.logger.notice("integration created", [("integration.id", id), ("token", token.fingerprint)])
+            PolicySyncRunner.start(
+                integrationID: id, tenantID: tenant.id, environment: context.environment, logger: context.logger
+            )
             return integrationJSON(record)
         },
 
@@ -167,7 +171,13 @@ enum IntegrationMethods {
 
     /// Makes a client for a stored integration, opening its token from the vault.
     static func client(for record: IntegrationRecord, context: RequestContext) throws -> AddigyClient {
-        let vault = context.environment.addigy.vault
+        try client(for: record, environment: context.environment, logger: context.logger)
+    }
+
+    static func client(for record: IntegrationRecord, environment: ServerEnvironment, logger: Logger) throws
+        -> AddigyClient
+    {
+        let vault = environment.addigy.vault
         let secret: String
         do {
             secret = try vault.open(
@@ -175,7 +185,7 @@ enum IntegrationMethods {
                 associatedData: TokenVault.associatedData(tenantID: record.tenantID, integrationID: record.id)
             )
         } catch {
-            context.logger.error("stored token failed to decrypt", [("integration.id", record.id)])
+            logger.error("stored token failed to decrypt", [("integration.id", record.id)])
             throw RPCError(
                 .preconditionFailed,
                 "The stored API token of integration \(record.id) cannot be decrypted, so the daemon's master key "
@@ -186,9 +196,7 @@ enum IntegrationMethods {
         guard let token = APIToken(secret), let baseURL = URL(string: record.baseURL) else {
             throw RPCError.internalError(reference: "integration.token")
         }
-        return context.environment.addigy.client(
-            baseURL: baseURL, token: token, logger: context.logger.with("integration.id", record.id)
-        )
+        return environment.addigy.client(baseURL: baseURL, token: token, logger: logger.with("integration.id", record.id))
     }
 
     static func validatedBaseURL(_ text: String?) throws(RPCError) -> URL {

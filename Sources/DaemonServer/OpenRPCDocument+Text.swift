@@ -6,7 +6,7 @@ extension OpenRPCDocument {
   "openrpc": "1.3.2",
   "info": {
     "title": "AddigySync daemon",
-    "version": "1.2",
+    "version": "1.3",
     "description": "JSON-RPC 2.0 over a Unix domain socket, one message per line. See protocol/README.md for framing, sessions and notifications. info.version is the protocol version."
   },
   "servers": [
@@ -1036,12 +1036,16 @@ extension OpenRPCDocument {
           "$ref": "#/components/errors/NotFound"
         },
         {
+          "$ref": "#/components/errors/Conflict"
+        },
+        {
           "$ref": "#/components/errors/InvalidParams"
         },
         {
           "$ref": "#/components/errors/InternalError"
         }
-      ]
+      ],
+      "description": "Refused with 4009 while policies are mapped to the company; unmap them first."
     },
     {
       "name": "companies.import",
@@ -1139,6 +1143,215 @@ extension OpenRPCDocument {
         },
         {
           "$ref": "#/components/errors/Conflict"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
+    },
+    {
+      "name": "policies.list",
+      "summary": "List an integration's policies with their mappings.",
+      "description": "Ordered by path. The first policy sync runs in the background after integration.create; syncedAt stays null until it completes.",
+      "tags": [
+        {
+          "name": "policies"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "integrationId",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        },
+        {
+          "name": "mapped",
+          "required": false,
+          "schema": {
+            "type": "boolean",
+            "description": "Only policies with (true) or without (false) an own or inherited mapping."
+          }
+        },
+        {
+          "name": "search",
+          "required": false,
+          "schema": {
+            "type": "string",
+            "maxLength": 200,
+            "description": "Only policies whose path contains this text, without regard to case."
+          }
+        },
+        {
+          "name": "includeRemoved",
+          "required": false,
+          "schema": {
+            "type": "boolean",
+            "default": false,
+            "description": "Also list policies removed in Addigy."
+          }
+        },
+        {
+          "name": "limit",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/Limit"
+          }
+        },
+        {
+          "name": "cursor",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/Cursor"
+          }
+        }
+      ],
+      "result": {
+        "name": "page",
+        "schema": {
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "items",
+            "nextCursor",
+            "syncedAt"
+          ],
+          "properties": {
+            "items": {
+              "type": "array",
+              "items": {
+                "$ref": "#/components/schemas/Policy"
+              }
+            },
+            "nextCursor": {
+              "$ref": "#/components/schemas/NextCursor"
+            },
+            "syncedAt": {
+              "type": [
+                "string",
+                "null"
+              ],
+              "format": "date-time",
+              "description": "When the policies were last synced completely."
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
+    },
+    {
+      "name": "policies.map",
+      "summary": "Map a policy to a company by hand.",
+      "description": "Replaces any mapping of the policy's own, including one made by Quick Match. Child policies without their own mapping inherit it.",
+      "tags": [
+        {
+          "name": "policies"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "integrationId",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        },
+        {
+          "name": "policyId",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/PolicyId"
+          }
+        },
+        {
+          "name": "companyId",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        }
+      ],
+      "result": {
+        "name": "policy",
+        "schema": {
+          "$ref": "#/components/schemas/Policy"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/PreconditionFailed"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
+    },
+    {
+      "name": "policies.unmap",
+      "summary": "Remove a policy's own mapping.",
+      "description": "The policy may still inherit a mapping from an ancestor; the reply shows it.",
+      "tags": [
+        {
+          "name": "policies"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "integrationId",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        },
+        {
+          "name": "policyId",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/PolicyId"
+          }
+        }
+      ],
+      "result": {
+        "name": "policy",
+        "schema": {
+          "$ref": "#/components/schemas/Policy"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
         },
         {
           "$ref": "#/components/errors/InvalidParams"
@@ -1506,6 +1719,112 @@ extension OpenRPCDocument {
           "updatedAt": {
             "type": "string",
             "format": "date-time"
+          }
+        }
+      },
+      "PolicyId": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 128,
+        "description": "Addigy's own policy id."
+      },
+      "Policy": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "policyId",
+          "name",
+          "parentId",
+          "path",
+          "removedAt",
+          "mapping"
+        ],
+        "properties": {
+          "policyId": {
+            "$ref": "#/components/schemas/PolicyId"
+          },
+          "name": {
+            "type": "string"
+          },
+          "parentId": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "The parent id Addigy sent; null for a root."
+          },
+          "path": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            },
+            "description": "Policy names from the root down to this policy. An orphan or a member of a parent cycle starts a path of its own."
+          },
+          "removedAt": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time",
+            "description": "When the policy disappeared from Addigy; null while it exists."
+          },
+          "mapping": {
+            "oneOf": [
+              {
+                "type": "null"
+              },
+              {
+                "$ref": "#/components/schemas/PolicyMapping"
+              }
+            ]
+          }
+        }
+      },
+      "PolicyMapping": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "companyId",
+          "companyName",
+          "source",
+          "confidence",
+          "reason",
+          "inheritedFrom"
+        ],
+        "properties": {
+          "companyId": {
+            "$ref": "#/components/schemas/Id"
+          },
+          "companyName": {
+            "type": "string"
+          },
+          "source": {
+            "enum": [
+              "manual",
+              "quickMatch",
+              "inherited"
+            ]
+          },
+          "confidence": {
+            "type": [
+              "number",
+              "null"
+            ],
+            "minimum": 0,
+            "maximum": 1
+          },
+          "reason": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "inheritedFrom": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "With source inherited: the ancestor policy whose mapping applies."
           }
         }
       }

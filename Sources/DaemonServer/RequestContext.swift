@@ -33,6 +33,8 @@ public final class ServerEnvironment: Sendable {
     /// The OpenRPC document that `rpc.discover` returns, parsed once at start.
     public let openRPCDocument: JSONValue
     let sessions = SessionRegistry()
+    /// Syncs and other work started outside a request; shutdown cancels and awaits it.
+    public let background = BackgroundWork()
 
     public init(store: Store, addigy: AddigyAccess, stateDirectory: String, openRPCDocument: JSONValue) {
         self.store = store
@@ -52,5 +54,5 @@ public final class ServerEnvironment: Sendable {
 public enum Version {
     public static let daemon = "0.1.0"
     /// Bumped in its major part on a change that breaks clients, in its minor part on additions.
-    public static let `protocol` = "1.2"
+    public static let `protocol` = "1.3"
 }

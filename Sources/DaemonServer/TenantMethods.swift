@@ -84,4 +84,5 @@ enum TenantMethods {
 public enum MethodCatalog {
     public static let all: [MethodDefinition] =
         ServerMethods.all + SessionMethods.all + TenantMethods.all + IntegrationMethods.all + CompanyMethods.all
+        + PolicyMethods.all
 }

@@ -157,7 +157,15 @@ extension Store {
     }
 
     /// Deletes a company; returns whether one was deleted.
+    ///
+    /// - Throws: `StoreError.inUse` while policies are mapped to it, so that no mapping is
+    ///   lost without the user's say.
     public func deleteCompany(id: String, tenantID: String) throws -> Bool {
+        guard try company(id: id, tenantID: tenantID) != nil else { return false }
+        let mapped = try mappedPolicyCount(companyID: id)
+        guard mapped == 0 else {
+            throw StoreError.inUse(kind: "company", id: id, dependents: "\(mapped) mapped policies")
+        }
         try database.execute("DELETE FROM companies WHERE id = ? AND tenant_id = ?", [.text(id), .text(tenantID)])
         return database.changes == 1
     }

@@ -58,5 +58,38 @@ public enum Schema {
                 CREATE UNIQUE INDEX companies_itglue ON companies (tenant_id, itglue_id) WHERE itglue_id IS NOT NULL;
                 """
         ),
+        Migration(
+            "0004_policies",
+            sql: """
+                CREATE TABLE policies (
+                    integration_id TEXT NOT NULL REFERENCES integrations (id) ON DELETE CASCADE,
+                    policy_id TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    parent_id TEXT,
+                    tree_parent_id TEXT,
+                    path TEXT NOT NULL,
+                    organization_id TEXT,
+                    autotask_id TEXT,
+                    connectwise_id TEXT,
+                    itglue_id TEXT,
+                    removed_at TEXT,
+                    first_seen_at TEXT NOT NULL,
+                    last_seen_at TEXT NOT NULL,
+                    PRIMARY KEY (integration_id, policy_id)
+                );
+                CREATE TABLE policy_mappings (
+                    integration_id TEXT NOT NULL REFERENCES integrations (id) ON DELETE CASCADE,
+                    policy_id TEXT NOT NULL,
+                    company_id TEXT NOT NULL REFERENCES companies (id) ON DELETE RESTRICT,
+                    source TEXT NOT NULL,
+                    confidence REAL,
+                    reason TEXT,
+                    mapped_at TEXT NOT NULL,
+                    PRIMARY KEY (integration_id, policy_id)
+                );
+                CREATE INDEX policy_mappings_company ON policy_mappings (company_id);
+                ALTER TABLE integrations ADD COLUMN policies_synced_at TEXT;
+                """
+        ),
     ]
 }

@@ -18,6 +18,8 @@ public struct Tenant: Sendable, Equatable {
 public enum StoreError: Error, Sendable, Equatable {
     /// A unique value is taken, for example a tenant name.
     case conflict(field: String, value: String)
+    /// An object cannot be deleted while others depend on it, such as a company with mapped policies.
+    case inUse(kind: String, id: String, dependents: String)
 }
 
 /// The daemon's SQLite database.

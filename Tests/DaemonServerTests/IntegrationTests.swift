@@ -13,6 +13,7 @@ final class IntegrationFixture {
 
     let simulator: AddigySimulator
     let organizationID: String
+    let policyCount: Int
     let daemon: DaemonProcess
     /// Every reply line the fixture's clients read, for the secret scan.
     private(set) var replies: [String] = []
@@ -24,6 +25,7 @@ final class IntegrationFixture {
         )
         simulatorConfiguration.port = 0
         organizationID = simulatorConfiguration.fleet.organizationId
+        policyCount = simulatorConfiguration.fleet.policies.count
         simulator = AddigySimulator(configuration: simulatorConfiguration)
         _ = try simulator.start()
         daemon = try DaemonProcess(arguments: daemonArguments)

@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "addigysyncd", targets: ["addigysyncd"]),
         .executable(name: "addigysync-bench", targets: ["addigysync-bench"]),
         .executable(name: "addigy-sim", targets: ["addigy-sim"]),
+        .executable(name: "addigysync-quickmatch", targets: ["addigysync-quickmatch"]),
     ],
     targets: [
         .systemLibrary(
@@ -36,8 +37,12 @@ let package = Package(
             name: "DaemonServer",
             dependencies: [
                 "RPCTransport", "RPCCore", "JSONCore", "InventoryStore", "DaemonLog", "AddigyClient", "SyncEngine",
+                "Matching",
             ]
         ),
+        // Quick Match: name normalization and scoring that map policies to companies, without I/O.
+        .target(name: "Matching"),
+        .executableTarget(name: "addigysync-quickmatch", dependencies: ["Matching", "JSONCore"]),
         // A stand-in for Addigy's V2 API over HTTP on loopback, for tests and the demo.
         .target(name: "AddigySimulator", dependencies: ["JSONCore"]),
         .executableTarget(name: "addigy-sim", dependencies: ["AddigySimulator", "JSONCore"]),
@@ -46,7 +51,10 @@ let package = Package(
         // Helpers shared by the tests and the benchmark: a line client and temporary folders.
         .target(name: "TestSupport", dependencies: ["JSONCore"]),
         .testTarget(name: "JSONCoreTests", dependencies: ["JSONCore"]),
-        .testTarget(name: "AddigySimulatorTests", dependencies: ["AddigySimulator", "JSONCore"]),
+        .testTarget(
+            name: "AddigySimulatorTests", dependencies: ["AddigySimulator", "JSONCore", "TestSupport", "addigy-sim"]
+        ),
+        .testTarget(name: "MatchingTests", dependencies: ["Matching", "JSONCore"]),
         .testTarget(
             name: "SyncEngineTests",
             dependencies: ["SyncEngine", "AddigyClient", "AddigySimulator", "InventoryStore", "DaemonLog", "JSONCore",
@@ -54,7 +62,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AddigyClientTests",
-            dependencies: ["AddigyClient", "AddigySimulator", "JSONCore", "DaemonLog"]
+            dependencies: ["AddigyClient", "AddigySimulator", "JSONCore", "DaemonLog", "TestSupport"]
         ),
         .testTarget(name: "RPCTransportTests", dependencies: ["RPCTransport", "RPCCore", "JSONCore", "DaemonLog", "TestSupport"]),
         .testTarget(name: "InventoryStoreTests", dependencies: ["InventoryStore", "DaemonLog", "TestSupport"]),

@@ -5,9 +5,9 @@ import Synchronization
 /// A stand-in for Addigy's V2 HTTP API on 127.0.0.1, for tests and demos.
 ///
 /// `start()` binds 127.0.0.1 only (never another address) and serves until `stop()`. Every
-/// request passes, in order: the `x-api-key` check (401), the rate limit (429), revocation
-/// after N requests (401), the injected error rate (500), routing, and truncation of 200
-/// responses; added latency applies to every response. All methods are thread-safe.
+/// request passes these steps in order: the `x-api-key` check (401), the rate limit (429),
+/// revocation after N requests (401), the injected error rate (500), routing, and truncation
+/// of 200 responses. Added latency applies to every response. All methods are thread-safe.
 public final class AddigySimulator: Sendable {
     public static let basePath = "/api/v2"
 
@@ -32,7 +32,7 @@ public final class AddigySimulator: Sendable {
         var port: Int?
     }
 
-    /// What the simulator decided for a request before routing it.
+    /// The simulator's decision about a request before routing it.
     private enum Admission {
         case rejected(HTTPResponse, fault: String?)
         case admitted(SimulatorToken, truncate: TruncationMode?)
@@ -60,7 +60,11 @@ public final class AddigySimulator: Sendable {
     /// returns the port. Throws `SimulatorError` when binding fails or it was already started.
     @discardableResult
     public func start() throws -> Int {
-        let port = try server.start(port: configuration.port) { [self] request in handle(request) }
+        let port = try server.start(
+            port: configuration.port,
+            handler: { [self] request in handle(request) },
+            onFramingError: { [self] error in record(framingError: error) }
+        )
         state.withLock { $0.port = port }
         return port
     }
@@ -82,7 +86,7 @@ public final class AddigySimulator: Sendable {
 
     public var organizationId: String { configuration.fleet.organizationId }
 
-    /// Every request answered so far, oldest first, up to `requestLogCapacity` entries.
+    /// Every request served so far, oldest first, up to `requestLogCapacity` entries.
     public var requestLog: [SimulatorRequest] { log.snapshot }
 
     public func clearRequestLog() {
@@ -137,6 +141,16 @@ public final class AddigySimulator: Sendable {
         log.append(entry)
         configuration.onRequest?(entry)
         return response
+    }
+
+    /// Logs a request that could not be framed, with "-" for a method or path that was unreadable.
+    private func record(framingError error: HTTPFramingError) {
+        let entry = SimulatorRequest(
+            time: clock.now(), method: error.method ?? "-", path: error.path ?? "-",
+            tokenFingerprint: nil, statusCode: error.status
+        )
+        log.append(entry)
+        configuration.onRequest?(entry)
     }
 
     private func admit(_ request: HTTPRequest, apiKey: String?, now: Date) -> Admission {

@@ -17,7 +17,7 @@ public struct SystemClock: SimulatorClock {
     public func now() -> Date { Date() }
 }
 
-/// A clock that stands still until a test moves it forward. Safe to use from any thread.
+/// A clock whose time changes only when a test calls `advance(by:)`. Safe to use from any thread.
 public final class ManualClock: SimulatorClock {
     private let current: Mutex<Date>
 

@@ -15,31 +15,33 @@ struct AuditFilter: Sendable {
     /// Returns whether a device whose fact `field` has `factValue` (nil when absent) matches.
     func matches(_ factValue: JSONValue?) -> Bool {
         guard let factValue, !factValue.isNull else { return false }
-        let wanted = value.arrayValue ?? [value]
+        let filterValues = value.arrayValue ?? [value]
 
         if let list = factValue.arrayValue {
             if operation == "=" && value.arrayValue != nil {
-                return list.count == wanted.count && wanted.allSatisfy { list.contains($0) }
+                return list.count == filterValues.count && filterValues.allSatisfy { list.contains($0) }
             }
-            return wanted.contains { list.contains($0) }
+            return filterValues.contains { list.contains($0) }
         }
         if operation == "contains", let text = factValue.stringValue {
             let lowered = text.lowercased()
-            return wanted.contains { candidate in
+            return filterValues.contains { candidate in
                 guard let needle = candidate.stringValue else { return false }
                 return lowered.contains(needle.lowercased())
             }
         }
-        return wanted.contains { $0 == factValue }
+        return filterValues.contains { $0 == factValue }
     }
 }
 
 /// A parsed `device_entities.DeviceFilter` request body.
 ///
-/// Unknown members are ignored, as Addigy does, so a filter placed at the top level instead of
-/// under `query` silently returns the unfiltered list. Known members with the wrong JSON type
-/// are rejected with 400, as Addigy's Go JSON decoding does.
+/// Unknown members are ignored, as integrators report for Addigy, so a filter placed at the top
+/// level instead of under `query` silently returns the unfiltered list. Known members with the
+/// wrong JSON type, and `page` or `per_page` below 1, are rejected with 400.
 struct DeviceQuery: Sendable {
+    // NOTE: Addigy documents neither value for this endpoint. 50 matches what an integrator saw
+    // when omitting per_page, and 100 is the maximum Addigy declares on its other query endpoints.
     static let defaultPerPage = 50
     static let maxPerPage = 100
 

@@ -1,6 +1,6 @@
 import JSONCore
 
-/// A request that the simulator answers with Addigy's `ErrorResponse` body.
+/// A failed request, which the simulator returns as Addigy's `ErrorResponse` body.
 struct APIError: Error {
     var status: Int
     var message: String
@@ -9,7 +9,7 @@ struct APIError: Error {
 }
 
 extension HTTPResponse {
-    /// A response with Addigy's error shape `{"code": status, "message": ..., "error_chain": {}}`.
+    /// Returns a response with Addigy's error shape `{"code": status, "message": ..., "error_chain": {}}`.
     static func error(_ status: Int, _ message: String) -> HTTPResponse {
         let body: JSONValue = ["code": .number(JSONNumber(status)), "message": .string(message), "error_chain": [:]]
         return HTTPResponse(status: status, body: JSONWriter.encode(body))
@@ -19,7 +19,7 @@ extension HTTPResponse {
         .error(error.status, error.message)
     }
 
-    /// A 200 response with `value` as its body.
+    /// Returns a 200 response with `value` as its body.
     static func json(_ value: JSONValue) -> HTTPResponse {
         HTTPResponse(status: 200, body: JSONWriter.encode(value))
     }

@@ -6,13 +6,15 @@ struct FactDefinition: Sendable {
     var name: String
     /// The `type` member of the fact on the wire: string, number, boolean, list or date.
     var type: String
-    /// Who collects the fact: "agent" (Macs with the Addigy agent only) or "mdm".
+    /// The collector of the fact: "agent" (Macs with the Addigy agent only) or "mdm".
     var source: String
 }
 
 /// The built-in facts of generated fleets, served by `GET /o/{organization_id}/facts`.
 enum FactCatalogue {
-    /// The facts a device query returns when it names none, as Addigy does with a small set.
+    /// The facts a device query returns when it names none.
+    /// NOTE: Addigy returns "a small default set" without documenting it; these three are the
+    /// defaults of a public CLI client, not a confirmed server list.
     static let defaultIdentifiers = ["serial_number", "device_name", "os_version"]
 
     static let facts: [FactDefinition] = [

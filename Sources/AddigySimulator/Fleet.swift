@@ -3,9 +3,9 @@ import JSONCore
 
 /// The organisation, policies and devices a simulator serves, in Addigy's wire shapes.
 ///
-/// `policies` holds `Policy` objects as `POST /oa/policies/query` returns them, and `devices`
-/// holds `DeviceAudit` items (`agentid`, `orgid`, `audit_date`, `agent_audit_date`, `facts`)
-/// with every fact the device has; queries pick the requested facts from these.
+/// `policies` contains `Policy` objects as `POST /oa/policies/query` returns them. `devices`
+/// contains `DeviceAudit` items (`agentid`, `orgid`, `audit_date`, `agent_audit_date`, `facts`)
+/// with every fact the device has, and queries pick the requested facts from these.
 public struct Fleet: Sendable {
     /// The time generated fleets are relative to, fixed so that a seed always gives the same
     /// fleet: 2026-12-01T12:00:00Z. Devices with recent activity were last seen shortly before it.

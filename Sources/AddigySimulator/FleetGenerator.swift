@@ -31,7 +31,7 @@ struct DeviceQuirks: OptionSet, Sendable {
     static let securityOff = DeviceQuirks(rawValue: 1 << 12)
 }
 
-/// What to generate for one device before random details are filled in.
+/// The family, quirks and optional name of one device, chosen before random details.
 struct DeviceSpec {
     var family: DeviceFamily
     var quirks: DeviceQuirks = []

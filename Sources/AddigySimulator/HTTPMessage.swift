@@ -72,10 +72,13 @@ struct HTTPResponse: Sendable {
     }
 }
 
-/// A request that cannot be framed, answered with `status` and then the connection is closed.
+/// A request that cannot be framed. The server responds with `status` and closes the connection.
 struct HTTPFramingError: Error {
     var status: Int
     var message: String
+    /// The method and path, when the request line was readable.
+    var method: String?
+    var path: String?
 }
 
 /// Splits HTTP/1.1 requests out of the bytes read from one connection.
@@ -97,12 +100,9 @@ struct HTTPRequestParser {
         buffer.append(contentsOf: bytes)
     }
 
-    /// Whether bytes of an unfinished request are waiting.
-    var hasPartialRequest: Bool { start < buffer.count }
-
-    /// The head of the next request once it has fully arrived, without consuming it, so the
-    /// server can answer `Expect: 100-continue` before the body is sent.
-    mutating func peekHead() throws(HTTPFramingError) -> HTTPRequest? {
+    /// Returns the head of the next request once it has fully arrived, without consuming it, so
+    /// the server can send `100 Continue` before the client sends the body.
+    func peekHead() throws(HTTPFramingError) -> HTTPRequest? {
         guard let headEnd = findHeadEnd() else {
             if buffer.count - start > HTTPRequestParser.maxHeadBytes {
                 throw HTTPFramingError(status: 431, message: "The request head is larger than \(HTTPRequestParser.maxHeadBytes) bytes.")
@@ -116,16 +116,26 @@ struct HTTPRequestParser {
     mutating func nextRequest() throws(HTTPFramingError) -> HTTPRequest? {
         guard let headEnd = findHeadEnd() else { return nil }
         var request = try parseHead(buffer[start..<headEnd])
-        let bodyStart = headEnd + 4
+        do {
+            return try readBody(of: &request, bodyStart: headEnd + 4) ? request : nil
+        } catch {
+            var located = error
+            located.method = request.method
+            located.path = request.path
+            throw located
+        }
+    }
 
+    /// Moves the body of `request` out of the buffer; returns false while more bytes are needed.
+    private mutating func readBody(of request: inout HTTPRequest, bodyStart: Int) throws(HTTPFramingError) -> Bool {
         if let encoding = request.header("transfer-encoding") {
             guard encoding.lowercased() == "chunked" else {
                 throw HTTPFramingError(status: 501, message: "Transfer-Encoding \(encoding) is not supported; send chunked or Content-Length.")
             }
-            guard let (body, end) = try decodeChunked(from: bodyStart) else { return nil }
+            guard let (body, end) = try decodeChunked(from: bodyStart) else { return false }
             request.body = body
             start = end
-            return request
+            return true
         }
 
         var length = 0
@@ -138,10 +148,10 @@ struct HTTPRequestParser {
         guard length <= HTTPRequestParser.maxBodyBytes else {
             throw HTTPFramingError(status: 413, message: "The request body of \(length) bytes exceeds the limit of \(HTTPRequestParser.maxBodyBytes) bytes.")
         }
-        guard buffer.count - bodyStart >= length else { return nil }
+        guard buffer.count - bodyStart >= length else { return false }
         request.body = Array(buffer[bodyStart..<(bodyStart + length)])
         start = bodyStart + length
-        return request
+        return true
     }
 
     private func findHeadEnd() -> Int? {

@@ -17,13 +17,14 @@ public struct SimulatorError: Error, Sendable, CustomStringConvertible {
 
 /// An HTTP/1.1 server on 127.0.0.1 that runs each connection on its own thread.
 ///
-/// Connections stay open between requests (keep-alive) until the client closes them, asks
-/// for `Connection: close`, stays idle for `idleTimeoutSeconds`, or `stop()` is called.
+/// Connections stay open between requests (keep-alive) until the client closes them, sends
+/// `Connection: close`, stays idle for `idleTimeoutSeconds`, or `stop()` is called.
 final class HTTPServer: Sendable {
     static let idleTimeoutSeconds = 60
     static let maxConnections = 1_024
 
     typealias Handler = @Sendable (HTTPRequest) -> HTTPResponse
+    typealias FramingErrorHandler = @Sendable (HTTPFramingError) -> Void
 
     private let state = Mutex(State())
     private let acceptFinished = DispatchSemaphore(value: 0)
@@ -38,8 +39,10 @@ final class HTTPServer: Sendable {
     init() {}
 
     /// Binds 127.0.0.1:`port` (0 picks a free port), starts accepting, and returns the port.
-    /// `handler` answers each request on the connection's thread.
-    func start(port: Int, handler: @escaping Handler) throws -> Int {
+    /// `handler` returns the response to each request and runs on the connection's thread.
+    /// `onFramingError` is called for each request that could not be framed, before the
+    /// server sends the error response and closes the connection.
+    func start(port: Int, handler: @escaping Handler, onFramingError: @escaping FramingErrorHandler) throws -> Int {
         guard (0...65_535).contains(port) else {
             throw SimulatorError("Port \(port) is out of range; choose 0 (any free port) to 65535.")
         }
@@ -83,7 +86,7 @@ final class HTTPServer: Sendable {
             state.isStarted = true
             state.listenDescriptor = descriptor
         }
-        Thread.detachNewThread { [self] in acceptLoop(descriptor, handler: handler) }
+        Thread.detachNewThread { [self] in acceptLoop(descriptor, handler: handler, onFramingError: onFramingError) }
         return boundPort
     }
 
@@ -109,7 +112,7 @@ final class HTTPServer: Sendable {
         }
     }
 
-    private func acceptLoop(_ listenDescriptor: Int32, handler: @escaping Handler) {
+    private func acceptLoop(_ listenDescriptor: Int32, handler: @escaping Handler, onFramingError: @escaping FramingErrorHandler) {
         defer {
             close(listenDescriptor)
             acceptFinished.signal()
@@ -134,11 +137,11 @@ final class HTTPServer: Sendable {
                 continue
             }
             _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
-            Thread.detachNewThread { [self] in serve(descriptor, handler: handler) }
+            Thread.detachNewThread { [self] in serve(descriptor, handler: handler, onFramingError: onFramingError) }
         }
     }
 
-    private func serve(_ descriptor: Int32, handler: Handler) {
+    private func serve(_ descriptor: Int32, handler: Handler, onFramingError: FramingErrorHandler) {
         defer {
             state.withLock { state in
                 state.connections.remove(descriptor)
@@ -169,6 +172,7 @@ final class HTTPServer: Sendable {
                     guard write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8), to: descriptor) else { return }
                 }
             } catch {
+                onFramingError(error)
                 _ = send(.error(error.status, error.message), to: descriptor, keepOpen: false)
                 return
             }

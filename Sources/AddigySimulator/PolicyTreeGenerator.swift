@@ -82,7 +82,7 @@ enum PolicyTreeGenerator {
         object.append("orgid", .string(organizationId))
         object.append("color", .string("#" + random.hex(6)))
         object.append("icon", .string(icon))
-        // Addigy sends creation_time as a float even when it has no fraction.
+        // Recorded Addigy responses carry creation_time as a float even without a fraction (1635863715.0).
         object.append("creation_time", .number(JSONNumber(uncheckedText: "\(created).0")))
         object.append("last_deployed", .string(WireDate.string(epochSeconds: deployed)))
         object.append("agent_version", "")

@@ -2,7 +2,7 @@ import Foundation
 import JSONCore
 import Synchronization
 
-/// One request the simulator answered, as kept in `AddigySimulator.requestLog`.
+/// One request the simulator served, as kept in `AddigySimulator.requestLog`.
 ///
 /// The token appears only as its fingerprint (the first 8 hexadecimal digits of its SHA-256),
 /// never as the token itself.
@@ -51,7 +51,7 @@ public struct SimulatorRequest: Sendable, Equatable {
     }
 }
 
-/// A thread-safe, bounded list of answered requests, oldest first.
+/// A thread-safe, bounded list of served requests, oldest first.
 final class RequestLog: Sendable {
     private let entries = Mutex<[SimulatorRequest]>([])
     private let capacity: Int

@@ -1,6 +1,6 @@
 import JSONCore
 
-/// What a route handler may read, and what it reports back for the request log.
+/// The inputs of a route handler, and the paging values it reports for the request log.
 struct RouteContext {
     var token: SimulatorToken
     var organizationId: String

@@ -3,7 +3,7 @@
 /// `permissions` is what `GET /configuration/permissions` returns for the token, and a token
 /// whose list lacks "View Devices" gets 403 from the device endpoints.
 public struct SimulatorToken: Sendable, Equatable {
-    /// Every permission the simulator knows, granted to new tokens by default.
+    /// The permissions the simulator implements, granted to new tokens by default.
     ///
     /// NOTE: only "View Devices" is named by Addigy's published API description. The other
     /// strings are plausible stand-ins because Addigy's full permission list is not public.
@@ -30,7 +30,7 @@ public struct SimulatorToken: Sendable, Equatable {
     }
 }
 
-/// How a truncated response is cut.
+/// The cut applied to a truncated response.
 public enum TruncationMode: String, Sendable, Equatable, CaseIterable {
     /// The body is cut at its middle and `Content-Length` states the cut length, so the HTTP
     /// framing is valid but the JSON is not. The connection stays open.
@@ -42,8 +42,8 @@ public enum TruncationMode: String, Sendable, Equatable, CaseIterable {
 
 /// Faults injected into responses. Change them while running with `AddigySimulator.updateFaults`.
 public struct FaultSettings: Sendable, Equatable {
-    /// The fraction (0...1) of authenticated requests answered with a 500 ErrorResponse,
-    /// drawn from a generator seeded with `SimulatorConfiguration.seed`.
+    /// The fraction (0...1) of authenticated requests that get a 500 ErrorResponse, drawn from
+    /// a generator seeded with `SimulatorConfiguration.seed`.
     public var errorRate: Double
     /// Time added before every response is sent, measured with the real clock.
     public var latency: Duration
@@ -72,6 +72,9 @@ public struct FaultSettings: Sendable, Equatable {
 /// Addigy's documented rate limit: a token that makes more than `limit` requests within any
 /// `window` is locked for `lockout`, and every request with it then gets 429 without a
 /// `Retry-After` header.
+///
+/// NOTE: Addigy documents the limit and the 24-hour lockout but not the status code; 429 is what
+/// integrators assume.
 public struct RateLimitSettings: Sendable, Equatable {
     public var limit: Int
     public var window: Duration
@@ -95,7 +98,7 @@ public struct SimulatorConfiguration: Sendable {
     public var rateLimit: RateLimitSettings
     /// The seed of the generator that decides which requests get injected errors and truncation.
     public var seed: UInt64
-    /// The most requests `AddigySimulator.requestLog` keeps; older entries are dropped first.
+    /// The maximum number of entries `AddigySimulator.requestLog` keeps. Older entries are dropped first.
     public var requestLogCapacity: Int
     /// Called on the connection's thread after each request is answered, for example to
     /// write the request log to a file. It must not block for long.

@@ -6,7 +6,7 @@ extension OpenRPCDocument {
   "openrpc": "1.3.2",
   "info": {
     "title": "AddigySync daemon",
-    "version": "1.3",
+    "version": "1.4",
     "description": "JSON-RPC 2.0 over a Unix domain socket, one message per line. See protocol/README.md for framing, sessions and notifications. info.version is the protocol version."
   },
   "servers": [
@@ -1360,6 +1360,261 @@ extension OpenRPCDocument {
           "$ref": "#/components/errors/InternalError"
         }
       ]
+    },
+    {
+      "name": "policies.quickMatch",
+      "summary": "Map policies to companies automatically where the match is certain.",
+      "description": "Tiers: PSA account ids on the policy against company external ids (confidence 1.0), a unique exact match after normalizing names, then fuzzy scoring. A match is applied only when its confidence reaches the threshold and clearly beats the runner-up; otherwise the best candidates are suggested. Policies covered by an ancestor's mapping need none of their own. Manual mappings are kept unless overwriteManual is true; dryRun writes nothing.",
+      "tags": [
+        {
+          "name": "policies"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "integrationId",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        },
+        {
+          "name": "dryRun",
+          "required": false,
+          "schema": {
+            "type": "boolean",
+            "default": false
+          }
+        },
+        {
+          "name": "threshold",
+          "required": false,
+          "schema": {
+            "type": "number",
+            "minimum": 0.5,
+            "maximum": 1,
+            "default": 0.9,
+            "description": "The confidence a match needs to be applied."
+          }
+        },
+        {
+          "name": "overwriteManual",
+          "required": false,
+          "schema": {
+            "type": "boolean",
+            "default": false,
+            "description": "Replace manual mappings with applied matches."
+          }
+        }
+      ],
+      "result": {
+        "name": "report",
+        "schema": {
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "dryRun",
+            "threshold",
+            "applied",
+            "suggested",
+            "unmatched",
+            "inherited",
+            "kept"
+          ],
+          "properties": {
+            "dryRun": {
+              "type": "boolean"
+            },
+            "threshold": {
+              "type": "number"
+            },
+            "applied": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "policyId",
+                  "policyName",
+                  "companyId",
+                  "companyName",
+                  "confidence",
+                  "reason"
+                ],
+                "properties": {
+                  "policyId": {
+                    "$ref": "#/components/schemas/PolicyId"
+                  },
+                  "policyName": {
+                    "type": "string"
+                  },
+                  "companyId": {
+                    "$ref": "#/components/schemas/Id"
+                  },
+                  "companyName": {
+                    "type": "string"
+                  },
+                  "confidence": {
+                    "type": "number",
+                    "minimum": 0,
+                    "maximum": 1
+                  },
+                  "reason": {
+                    "type": "string",
+                    "description": "Why, in words a person can check, such as \"PSA id match (autotask 123)\" or \"fuzzy 0.93 on 'acme dental'\"."
+                  }
+                }
+              }
+            },
+            "suggested": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "policyId",
+                  "policyName",
+                  "companyId",
+                  "companyName",
+                  "confidence",
+                  "reason",
+                  "candidates"
+                ],
+                "properties": {
+                  "policyId": {
+                    "$ref": "#/components/schemas/PolicyId"
+                  },
+                  "policyName": {
+                    "type": "string"
+                  },
+                  "companyId": {
+                    "$ref": "#/components/schemas/Id"
+                  },
+                  "companyName": {
+                    "type": "string"
+                  },
+                  "confidence": {
+                    "type": "number",
+                    "minimum": 0,
+                    "maximum": 1
+                  },
+                  "reason": {
+                    "type": "string",
+                    "description": "Why, in words a person can check, such as \"PSA id match (autotask 123)\" or \"fuzzy 0.93 on 'acme dental'\"."
+                  },
+                  "candidates": {
+                    "type": "array",
+                    "maxItems": 3,
+                    "items": {
+                      "$ref": "#/components/schemas/MatchCandidate"
+                    }
+                  }
+                }
+              }
+            },
+            "unmatched": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "policyId",
+                  "policyName",
+                  "reason"
+                ],
+                "properties": {
+                  "policyId": {
+                    "$ref": "#/components/schemas/PolicyId"
+                  },
+                  "policyName": {
+                    "type": "string"
+                  },
+                  "reason": {
+                    "type": "string"
+                  }
+                }
+              }
+            },
+            "inherited": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "policyId",
+                  "policyName",
+                  "inheritedFrom",
+                  "companyId",
+                  "companyName"
+                ],
+                "properties": {
+                  "policyId": {
+                    "$ref": "#/components/schemas/PolicyId"
+                  },
+                  "policyName": {
+                    "type": "string"
+                  },
+                  "inheritedFrom": {
+                    "$ref": "#/components/schemas/PolicyId"
+                  },
+                  "companyId": {
+                    "$ref": "#/components/schemas/Id"
+                  },
+                  "companyName": {
+                    "type": "string"
+                  }
+                }
+              }
+            },
+            "kept": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "policyId",
+                  "policyName",
+                  "companyId",
+                  "companyName",
+                  "reason"
+                ],
+                "properties": {
+                  "policyId": {
+                    "$ref": "#/components/schemas/PolicyId"
+                  },
+                  "policyName": {
+                    "type": "string"
+                  },
+                  "companyId": {
+                    "$ref": "#/components/schemas/Id"
+                  },
+                  "companyName": {
+                    "type": "string"
+                  },
+                  "reason": {
+                    "type": "string"
+                  }
+                }
+              }
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
     }
   ],
   "components": {
@@ -1825,6 +2080,33 @@ extension OpenRPCDocument {
               "null"
             ],
             "description": "With source inherited: the ancestor policy whose mapping applies."
+          }
+        }
+      },
+      "MatchCandidate": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "companyId",
+          "companyName",
+          "confidence",
+          "reason"
+        ],
+        "properties": {
+          "companyId": {
+            "$ref": "#/components/schemas/Id"
+          },
+          "companyName": {
+            "type": "string"
+          },
+          "confidence": {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 1
+          },
+          "reason": {
+            "type": "string",
+            "description": "Why, in words a person can check, such as \"PSA id match (autotask 123)\" or \"fuzzy 0.93 on 'acme dental'\"."
           }
         }
       }

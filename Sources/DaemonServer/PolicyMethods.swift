@@ -76,6 +76,8 @@ enum PolicyMethods {
             let updated = try await PolicyView.load(integrationID: integration.id, store: context.store)
             return updated.json(for: try updated.policy(policyID))
         },
+
+        QuickMatchMethod.definition,
     ]
 
     /// Reads `integrationId` and loads the integration, which must belong to the session's tenant.
@@ -98,6 +100,9 @@ struct PolicyView {
     let policies: [PolicyRecord]
     private let byID: [String: PolicyRecord]
     private let mappings: [String: PolicyMapping]
+
+    /// Each policy's own mapping, keyed by policy id.
+    var ownMappings: [String: PolicyMapping] { mappings }
 
     static func load(integrationID: String, store: Store) async throws -> PolicyView {
         let policies = try await store.policies(integrationID: integrationID)

@@ -54,5 +54,5 @@ public final class ServerEnvironment: Sendable {
 public enum Version {
     public static let daemon = "0.1.0"
     /// Bumped in its major part on a change that breaks clients, in its minor part on additions.
-    public static let `protocol` = "1.3"
+    public static let `protocol` = "1.4"
 }

@@ -220,6 +220,21 @@ public struct Params: Sendable {
         return int
     }
 
+    /// An optional number within `range`, integer or not.
+    public mutating func optionalNumber(_ name: String, in range: ClosedRange<Double>) throws(RPCError) -> Double? {
+        guard let value = value(name) else { return nil }
+        let expected = "a number from \(range.lowerBound) to \(range.upperBound)"
+        guard case .number(let number) = value else {
+            throw wrongType(name, expected: expected, got: value)
+        }
+        guard let double = number.doubleValue, range.contains(double) else {
+            throw .invalidParams(
+                field: prefix + name, expected: expected, "Param '\(prefix + name)' must be \(expected), not \(number)."
+            )
+        }
+        return double
+    }
+
     // MARK: Lists
 
     /// The `limit` and `cursor` params of a list method: `limit` from 1 to 1000, default 100.

@@ -92,12 +92,12 @@ public final class LineClient: @unchecked Sendable {
 
     /// Reads one line without its terminator, or `nil` when the server closed the connection.
     /// Throws when no full line arrives within `timeout` seconds.
-    public func readLine(timeout: Double = 10) async throws -> String? {
+    public func readLine(timeout: Double = 30) async throws -> String? {
         try await offload { try self.readLineBlocking(timeout: timeout) }
     }
 
     /// Reads one line and parses it as JSON; throws if the connection closed instead.
-    public func readJSON(timeout: Double = 10) async throws -> JSONValue {
+    public func readJSON(timeout: Double = 30) async throws -> JSONValue {
         guard let line = try await readLine(timeout: timeout) else {
             throw Failure(description: "the server closed the connection instead of replying")
         }
@@ -110,7 +110,7 @@ public final class LineClient: @unchecked Sendable {
     }
 
     /// Sends a request with a fresh numeric id and returns the whole reply object.
-    public func call(_ method: String, _ params: JSONValue? = nil, timeout: Double = 10) async throws -> JSONValue {
+    public func call(_ method: String, _ params: JSONValue? = nil, timeout: Double = 30) async throws -> JSONValue {
         let id = nextID
         nextID += 1
         var request: JSONObject = ["jsonrpc": "2.0", "id": .number(JSONNumber(id)), "method": .string(method)]

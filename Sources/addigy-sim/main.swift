@@ -1,6 +1,5 @@
 // addigy-sim: serves a simulated Addigy V2 API on 127.0.0.1 until SIGTERM or SIGINT.
 import AddigySimulator
-import Dispatch
 import Foundation
 import JSONCore
 import Synchronization
@@ -35,6 +34,9 @@ let usage = """
       --lockout-seconds N      how long a token that exceeded the limit gets 429, in seconds (default 86400)
       --request-log FILE       append every request to FILE as one JSON object per line
       --help                   print this help and exit
+
+    Exit status: 0 after SIGTERM, SIGINT or --help; 64 for invalid options; 66 when the fleet file
+    cannot be read; 69 when the port cannot be bound; 73 when an output file cannot be written.
     """
 
 /// A command-line mistake, reported with exit status 64 (EX_USAGE).
@@ -43,6 +45,12 @@ struct UsageError: Error {
 }
 
 struct Options {
+    static let valueFlags: Set<String> = [
+        "--port", "--seed", "--devices", "--fleet", "--write-fleet", "--token", "--error-rate", "--latency-ms",
+        "--truncate-rate", "--truncate-mode", "--revoke-after", "--rate-limit", "--rate-window-seconds",
+        "--lockout-seconds", "--request-log",
+    ]
+
     var port = 0
     var seed: UInt64 = 1
     var deviceCount = 250
@@ -61,8 +69,14 @@ struct Options {
                 showHelp = true
                 continue
             }
+            guard flag.hasPrefix("-") else {
+                throw UsageError(message: "Unexpected argument \"\(flag)\".")
+            }
+            guard Options.valueFlags.contains(flag) else {
+                throw UsageError(message: "Unknown option \(flag).")
+            }
             guard let value = remaining.popFirst() else {
-                throw UsageError(message: flag.hasPrefix("--") ? "Option \(flag) needs a value." : "Unexpected argument \"\(flag)\".")
+                throw UsageError(message: "Option \(flag) needs a value.")
             }
             switch flag {
             case "--port": port = try Options.integer(value, flag, in: 0...65_535)
@@ -143,6 +157,14 @@ final class RequestLogWriter: Sendable {
     }
 }
 
+// Block SIGTERM and SIGINT before any thread starts, so that every thread inherits the mask.
+// A signal that arrives during start-up then stays pending until the final sigwait takes it.
+var stopSignals = sigset_t()
+sigemptyset(&stopSignals)
+sigaddset(&stopSignals, SIGTERM)
+sigaddset(&stopSignals, SIGINT)
+pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+
 func fail(_ message: String, status: Int32) -> Never {
     FileHandle.standardError.write(Data("addigy-sim: \(message)\n".utf8))
     exit(status)
@@ -213,25 +235,17 @@ do {
     fail("\(error)", status: 69)
 }
 
-signal(SIGTERM, SIG_IGN)
-signal(SIGINT, SIG_IGN)
-let signalSources = [SIGTERM, SIGINT].map { number in
-    let source = DispatchSource.makeSignalSource(signal: number, queue: .main)
-    source.setEventHandler {
-        FileHandle.standardError.write(Data("addigy-sim: stopping on signal \(number)\n".utf8))
-        simulator.stop()
-        exit(0)
-    }
-    source.resume()
-    return source
-}
-
 FileHandle.standardError.write(Data(
     "addigy-sim: serving organization \(fleet.organizationId) with \(fleet.policies.count) policies and \(fleet.devices.count) devices\n".utf8
 ))
-// FileHandle writes are unbuffered, so a script reading stdout sees each line at once.
+// FileHandle writes are unbuffered, so a script reading stdout receives each line at once.
 if let generatedToken {
     FileHandle.standardOutput.write(Data("addigy-sim token: \(generatedToken)\n".utf8))
 }
 FileHandle.standardOutput.write(Data("addigy-sim listening on \(simulator.baseURL)\n".utf8))
-dispatchMain()
+
+var receivedSignal: Int32 = 0
+sigwait(&stopSignals, &receivedSignal)
+FileHandle.standardError.write(Data("addigy-sim: stopping on signal \(receivedSignal)\n".utf8))
+simulator.stop()
+exit(0)

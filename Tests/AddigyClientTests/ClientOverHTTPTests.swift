@@ -2,6 +2,7 @@ import AddigySimulator
 import DaemonLog
 import Foundation
 import JSONCore
+import TestSupport
 import Testing
 
 @testable import AddigyClient
@@ -54,14 +55,11 @@ struct SimulatedAccount {
     }
 }
 
-/// Generates a fleet on a Dispatch queue: a 20,000-device fleet takes a while, and doing it on
-/// the Swift concurrency pool (two threads here) would stall other tests' servers meanwhile.
+/// Generates a fleet on a thread of its own: a 20,000-device fleet takes a while, and doing it
+/// on the Swift concurrency pool (two threads here) would stall other tests' servers meanwhile.
 func generateOffPool(seed: UInt64, deviceCount: Int) async -> Fleet {
-    await withCheckedContinuation { continuation in
-        DispatchQueue.global().async {
-            continuation.resume(returning: Fleet.generate(seed: seed, deviceCount: deviceCount))
-        }
-    }
+    // The closure cannot throw, so neither can runBlocking here.
+    try! await runBlocking { Fleet.generate(seed: seed, deviceCount: deviceCount) }
 }
 
 @Suite struct ClientOverHTTPTests {

@@ -17,8 +17,7 @@ import Glibc
         let portHex = String(format: "%04X", port)
         var addresses: [String] = []
         for file in ["/proc/net/tcp", "/proc/net/tcp6"] {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { continue }
-            for line in text.split(separator: "\n").dropFirst() {
+            for line in try readProcFile(file).split(separator: "\n").dropFirst() {
                 let columns = line.split(separator: " ")
                 guard columns.count > 3, columns[3] == "0A" else { continue }
                 let local = columns[1].split(separator: ":")
@@ -30,12 +29,55 @@ import Glibc
         return addresses
     }
 
-    @Test func bindsOnlyLoopback() throws {
+    /// Reads a /proc file with plain read(2) calls until end of file, because its size is
+    /// reported as 0.
+    static func readProcFile(_ path: String) throws -> String {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { throw ClientError(description: "cannot open \(path): errno \(errno)") }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 { throw ClientError(description: "reading \(path) failed: errno \(errno)") }
+            if count == 0 { break }
+            bytes.append(contentsOf: chunk[0..<count])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    @Test func bindsOnlyLoopback() async throws {
         let (simulator, port) = try Fixtures.startSimulator()
         defer { simulator.stop() }
 
-        #expect(try Self.listeningAddresses(port: port) == ["0100007F"])
+        let addresses = try await blocking { () -> [String] in
+            // The kernel may skip rows of /proc/net/tcp that change while it is read, and other
+            // tests open sockets in parallel, so read again when the row is missing.
+            var addresses = try Self.listeningAddresses(port: port)
+            for _ in 0..<20 where addresses.isEmpty {
+                usleep(50_000)
+                addresses = try Self.listeningAddresses(port: port)
+            }
+            return addresses
+        }
+        let response = try await send("GET", "/api/v2/configuration/whoami", port: port)
+
+        #expect(addresses == ["0100007F"])
+        #expect(response.status == 200)
         #expect(simulator.baseURL == "http://127.0.0.1:\(port)/api/v2")
+    }
+
+    @Test func stopClosesConnections() async throws {
+        let (simulator, port) = try Fixtures.startSimulator()
+
+        let closed = try await blocking { () -> Bool in
+            let connection = try TestConnection(port: port)
+            _ = try connection.request("GET", "/api/v2/configuration/whoami")
+            simulator.stop()
+            return try connection.isClosedByServer()
+        }
+
+        #expect(closed)
     }
 
     @Test func stopClosesPort() async throws {
@@ -106,7 +148,7 @@ import Glibc
         let response = try await blocking { () -> TestResponse in
             let connection = try TestConnection(port: port)
             let head = "POST /api/v2/devices HTTP/1.1\r\nHost: x\r\nx-api-key: \(Fixtures.token)\r\nTransfer-Encoding: chunked\r\n\r\n"
-            try connection.sendRaw(head + "5\r\n{\"per\r\nC\r\n_page\": 3}\r\n0\r\n\r\n")
+            try connection.sendRaw(head + "5\r\n{\"per\r\nA\r\n_page\": 3}\r\n0\r\n\r\n")
             return try connection.readResponse()
         }
 
@@ -146,6 +188,23 @@ import Glibc
 
         #expect(response.status == 400)
         #expect(response.json?["code"] == 400)
+        #expect(simulator.requestLog.last?.statusCode == 400)
+    }
+
+    @Test func oversizedBodyIs413() async throws {
+        let (simulator, port) = try Fixtures.startSimulator()
+        defer { simulator.stop() }
+
+        let response = try await blocking { () -> TestResponse in
+            let connection = try TestConnection(port: port)
+            try connection.sendRaw("POST /api/v2/devices HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999\r\n\r\n")
+            return try connection.readResponse()
+        }
+        let entry = try #require(simulator.requestLog.last)
+
+        #expect(response.status == 413)
+        #expect(entry.method == "POST")
+        #expect(entry.path == "/api/v2/devices")
     }
 
     @Test func urlSessionRoundTrip() async throws {

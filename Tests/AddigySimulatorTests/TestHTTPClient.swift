@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import JSONCore
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -29,15 +30,18 @@ final class TestConnection {
     private var buffer: [UInt8] = []
 
     init(port: Int) throws {
-        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw ClientError(description: "socket() failed with errno \(errno)") }
+        // The descriptor is stored only once connected, so a failed init closes it exactly once
+        // here and deinit never closes it.
+        let candidate = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard candidate >= 0 else { throw ClientError(description: "socket() failed with errno \(errno)") }
         var timeout = timeval(tv_sec: 15, tv_usec: 0)
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        guard TestConnection.connect(descriptor, port: port) == 0 else {
+        setsockopt(candidate, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        guard TestConnection.connect(candidate, port: port) == 0 else {
             let code = errno
-            close(descriptor)
+            close(candidate)
             throw ClientError(description: "connect to 127.0.0.1:\(port) failed with errno \(code)")
         }
+        descriptor = candidate
     }
 
     deinit {
@@ -138,14 +142,9 @@ final class TestConnection {
     }
 }
 
-/// Runs blocking work on a Dispatch thread so that the two threads of the Swift concurrency
-/// pool stay free while sockets wait.
+/// Runs blocking socket work on a thread of its own; see `runBlocking` for why.
 func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async {
-            continuation.resume(with: Result { try work() })
-        }
-    }
+    try await runBlocking(work)
 }
 
 /// Sends one request on a new connection and returns the response.

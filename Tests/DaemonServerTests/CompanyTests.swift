@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct CompanyTests {
     @Test func createGetUpdateDelete() async throws {
-        let daemon = try DaemonProcess()
+        let daemon = try await DaemonProcess.started()
         let client = try await daemon.authenticatedClient()
         let created = try await client.call(
             "companies.create", ["name": " Acme Dental ", "externalIds": ["autotask": 123, "itglue": "ig-9"]]
@@ -24,11 +24,11 @@ import Testing
         let deleted = try await client.call("companies.delete", ["companyId": .string(id), "confirm": true])
         #expect(deleted["result"]?["deleted"] == true)
         #expect(try await client.call("companies.get", ["companyId": .string(id)])["error"]?["code"] == 4004)
-        try daemon.stop()
+        try await daemon.stop()
     }
 
     @Test func duplicatesAreConflictsNamingTheField() async throws {
-        let daemon = try DaemonProcess()
+        let daemon = try await DaemonProcess.started()
         let client = try await daemon.authenticatedClient()
         _ = try await client.call("companies.create", ["name": "Acme", "externalIds": ["autotask": "77"]])
         let sameName = try await client.call("companies.create", ["name": "ACME"])
@@ -37,11 +37,11 @@ import Testing
         let sameID = try await client.call("companies.create", ["name": "Other", "externalIds": ["autotask": 77]])
         #expect(sameID["error"]?["code"] == 4009)
         #expect(sameID["error"]?["data"]?["field"] == "externalIds.autotask")
-        try daemon.stop()
+        try await daemon.stop()
     }
 
     @Test func badParamsNameTheField() async throws {
-        let daemon = try DaemonProcess()
+        let daemon = try await DaemonProcess.started()
         let client = try await daemon.authenticatedClient()
         let unknownID = try await client.call("companies.create", ["name": "A", "externalIds": ["halo": "1"]])
         #expect(unknownID["error"]?["data"]?["field"] == "externalIds.halo")
@@ -49,11 +49,11 @@ import Testing
         #expect(badType["error"]?["data"]?["field"] == "externalIds.autotask")
         let longName = try await client.call("companies.create", ["name": .string(String(repeating: "x", count: 201))])
         #expect(longName["error"]?["data"]?["field"] == "name")
-        try daemon.stop()
+        try await daemon.stop()
     }
 
     @Test func listSearchesAndPages() async throws {
-        let daemon = try DaemonProcess()
+        let daemon = try await DaemonProcess.started()
         let client = try await daemon.authenticatedClient()
         for name in ["Dover Dental", "Acme Dental", "Zenith Law", "Bayside Dental"] {
             _ = try await client.call("companies.create", ["name": .string(name)])
@@ -64,11 +64,11 @@ import Testing
         let rest = try await client.call("companies.list", ["search": "dental", "limit": 2, "cursor": cursor])
         #expect(rest["result"]?["items"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["Dover Dental"])
         #expect(rest["result"]?["nextCursor"] == .null)
-        try daemon.stop()
+        try await daemon.stop()
     }
 
     @Test func importUpsertsByExternalIDThenName() async throws {
-        let daemon = try DaemonProcess()
+        let daemon = try await DaemonProcess.started()
         let client = try await daemon.authenticatedClient()
         _ = try await client.call("companies.create", ["name": "Acme Old Name", "externalIds": ["connectwise": "cw-1"]])
         _ = try await client.call("companies.create", ["name": "Bayside Dental"])
@@ -89,11 +89,11 @@ import Testing
         let list = try await client.call("companies.list", [:])
         let names = list["result"]?["items"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
         #expect(names == ["Acme New Name", "bayside dental", "Fresh Co", "Zenith Law"])
-        try daemon.stop()
+        try await daemon.stop()
     }
 
     @Test func importWithOneBadEntrySavesNothing() async throws {
-        let daemon = try DaemonProcess()
+        let daemon = try await DaemonProcess.started()
         let client = try await daemon.authenticatedClient()
         let invalid = try await client.call("companies.import", ["companies": [["name": "Fine"], ["name": "  "]]])
         #expect(invalid["error"]?["data"]?["field"] == "companies[1].name")
@@ -110,11 +110,11 @@ import Testing
         let names = Set(list["result"]?["items"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? [])
         #expect(names == ["Holder", "Taken"], "a failed import saves none of its entries")
         #expect(!names.contains("Fine"))
-        try daemon.stop()
+        try await daemon.stop()
     }
 
     @Test func otherTenantSeesNoCompanies() async throws {
-        let daemon = try DaemonProcess()
+        let daemon = try await DaemonProcess.started()
         let owner = try await daemon.authenticatedClient()
         let created = try await owner.call("companies.create", ["name": "Acme"])
         let id = try #require(created["result"]?["companyId"])
@@ -127,6 +127,6 @@ import Testing
         #expect(try await other.call("companies.list", [:])["result"]?["items"] == [])
         let sameName = try await other.call("companies.create", ["name": "Acme"])
         #expect(sameName["result"] != nil, "names are unique per tenant, not across tenants")
-        try daemon.stop()
+        try await daemon.stop()
     }
 }

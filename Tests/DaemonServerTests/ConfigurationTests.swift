@@ -72,12 +72,12 @@ import Testing
         #expect(try DaemonConfiguration.parse(arguments: ["--version"], environment: [:]) == .version)
     }
 
-    @Test func binaryPrintsHelpAndRejectsBadUsage() throws {
-        let (helpStatus, help, _) = try runCommand(DaemonProcess.binaryPath, ["--help"])
+    @Test func binaryPrintsHelpAndRejectsBadUsage() async throws {
+        let (helpStatus, help, _) = try await runCommand(DaemonProcess.binaryPath, ["--help"])
         #expect(helpStatus == 0)
         #expect(help.contains("Usage: addigysyncd"))
         #expect(help.contains("ADDIGYSYNC_STATE_DIR"))
-        let (badStatus, _, errors) = try runCommand(DaemonProcess.binaryPath, ["--frobnicate"])
+        let (badStatus, _, errors) = try await runCommand(DaemonProcess.binaryPath, ["--frobnicate"])
         #expect(badStatus == 64)
         #expect(errors.contains("Unknown option '--frobnicate'"))
     }

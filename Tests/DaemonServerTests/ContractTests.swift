@@ -12,11 +12,11 @@ import Testing
     }
 
     @Test func discoverReturnsTheProtocolDocument() async throws {
-        let daemon = try DaemonProcess()
+        let daemon = try await DaemonProcess.started()
         let client = try daemon.connect()
         let reply = try await client.call("rpc.discover")
         #expect(reply["result"] == (try protocolFile("openrpc.json")))
-        try daemon.stop()
+        try await daemon.stop()
     }
 
     @Test func embeddedDocumentMatchesProtocolFile() throws {
@@ -56,7 +56,7 @@ import Testing
     }
 
     @Test func serverInfoDescribesDaemon() async throws {
-        let daemon = try DaemonProcess()
+        let daemon = try await DaemonProcess.started()
         let client = try daemon.connect()
         let info = try #require(try await client.call("server.info")["result"])
         #expect(info["name"] == "addigysyncd")
@@ -64,6 +64,6 @@ import Testing
         #expect(info["protocolVersion"] == .string(Version.protocol))
         #expect((info["uptimeSeconds"]?.int64Value ?? -1) >= 0)
         #expect(info["stateDir"] == .string(daemon.stateDirectory))
-        try daemon.stop()
+        try await daemon.stop()
     }
 }

@@ -24,13 +24,30 @@ final class DaemonProcess: @unchecked Sendable {
     let process = Process()
     private let logPath: String
 
-    /// Starts the daemon and waits until its socket accepts connections.
-    init(
+    /// Starts the daemon and, unless `waitForSocket` is false, waits on a thread of its own
+    /// until the socket accepts connections, so the wait never blocks the concurrency pool.
+    static func started(
         directory: TemporaryDirectory? = nil,
         socketPath: String? = nil,
         arguments: [String] = [],
         environment: [String: String] = [:],
         waitForSocket: Bool = true
+    ) async throws -> DaemonProcess {
+        let daemon = try DaemonProcess(
+            directory: directory, socketPath: socketPath, arguments: arguments, environment: environment
+        )
+        if waitForSocket {
+            try await runBlocking { try daemon.waitUntilReady() }
+        }
+        return daemon
+    }
+
+    /// Starts the daemon without waiting for it.
+    private init(
+        directory: TemporaryDirectory? = nil,
+        socketPath: String? = nil,
+        arguments: [String] = [],
+        environment: [String: String] = [:]
     ) throws {
         self.directory = try directory ?? TemporaryDirectory()
         self.socketPath = socketPath ?? self.directory.appending("d.sock")
@@ -47,10 +64,6 @@ final class DaemonProcess: @unchecked Sendable {
         process.standardError = FileHandle(forWritingAtPath: logPath)
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-
-        if waitForSocket {
-            try self.waitUntilReady()
-        }
     }
 
     private func waitUntilReady() throws {
@@ -94,7 +107,11 @@ final class DaemonProcess: @unchecked Sendable {
     }
 
     /// Waits for the process to exit by itself and returns its status.
-    func waitForExit(timeout: Double = 10) throws -> Int32 {
+    func waitForExit(timeout: Double = 10) async throws -> Int32 {
+        try await runBlocking { try self.waitForExitBlocking(timeout: timeout) }
+    }
+
+    private func waitForExitBlocking(timeout: Double) throws -> Int32 {
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline {
             usleep(10_000)
@@ -108,11 +125,11 @@ final class DaemonProcess: @unchecked Sendable {
 
     /// Sends SIGTERM and returns the exit status.
     @discardableResult
-    func stop() throws -> Int32 {
+    func stop() async throws -> Int32 {
         if process.isRunning {
             kill(process.processIdentifier, SIGTERM)
         }
-        return try waitForExit()
+        return try await waitForExit()
     }
 
     deinit {
@@ -123,8 +140,12 @@ final class DaemonProcess: @unchecked Sendable {
     }
 }
 
-/// Runs a command to completion and returns its exit status, stdout and stderr.
-func runCommand(_ path: String, _ arguments: [String], stdin: String? = nil) throws -> (Int32, String, String) {
+/// Runs a command to completion on a thread of its own and returns its exit status, stdout and stderr.
+func runCommand(_ path: String, _ arguments: [String], stdin: String? = nil) async throws -> (Int32, String, String) {
+    try await runBlocking { try runCommandBlocking(path, arguments, stdin: stdin) }
+}
+
+private func runCommandBlocking(_ path: String, _ arguments: [String], stdin: String?) throws -> (Int32, String, String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments

@@ -18,7 +18,7 @@ final class IntegrationFixture {
     /// Every reply line the fixture's clients read, for the secret scan.
     private(set) var replies: [String] = []
 
-    init(configuration: SimulatorConfiguration? = nil, daemonArguments: [String] = []) throws {
+    init(configuration: SimulatorConfiguration? = nil, daemonArguments: [String] = []) async throws {
         var simulatorConfiguration = configuration ?? SimulatorConfiguration(
             tokens: [SimulatorToken(Self.token), SimulatorToken(Self.otherToken, name: "Second token")],
             fleet: Fleet.generate(seed: 7, deviceCount: 50)
@@ -28,7 +28,7 @@ final class IntegrationFixture {
         policyCount = simulatorConfiguration.fleet.policies.count
         simulator = AddigySimulator(configuration: simulatorConfiguration)
         _ = try simulator.start()
-        daemon = try DaemonProcess(arguments: daemonArguments)
+        daemon = try await DaemonProcess.started(arguments: daemonArguments)
     }
 
     deinit {
@@ -51,7 +51,7 @@ final class IntegrationFixture {
 
 @Suite struct IntegrationTests {
     @Test func wrongTokenFailsTestWithAdvice() async throws {
-        let fixture = try IntegrationFixture()
+        let fixture = try await IntegrationFixture()
         let client = try await fixture.daemon.authenticatedClient()
         let reply = try await fixture.call(client, "integration.testConnection",
                                            ["apiToken": "not-the-token", "baseUrl": fixture.baseURL])
@@ -59,11 +59,11 @@ final class IntegrationFixture {
         #expect(result["ok"] == false)
         #expect(result["reason"] == "invalid_token")
         #expect(result["message"]?.stringValue?.contains("API & Webhooks > V2") == true)
-        try fixture.daemon.stop()
+        try await fixture.daemon.stop()
     }
 
     @Test func rightTokenWithSpacesPasses() async throws {
-        let fixture = try IntegrationFixture()
+        let fixture = try await IntegrationFixture()
         let client = try await fixture.daemon.authenticatedClient()
         let reply = try await fixture.call(client, "integration.testConnection",
                                            ["apiToken": .string("  \(IntegrationFixture.token)\n "), "baseUrl": fixture.baseURL])
@@ -71,30 +71,30 @@ final class IntegrationFixture {
         #expect(result["ok"] == true)
         #expect(result["organizationId"] == .string(fixture.organizationID))
         #expect((result["permissions"]?.arrayValue?.count ?? 0) > 0)
-        try fixture.daemon.stop()
+        try await fixture.daemon.stop()
     }
 
     @Test func createWithWrongTokenCreatesNothing() async throws {
-        let fixture = try IntegrationFixture()
+        let fixture = try await IntegrationFixture()
         let client = try await fixture.daemon.authenticatedClient()
         let reply = try await fixture.call(client, "integration.create", ["apiToken": "wrong", "baseUrl": fixture.baseURL])
         #expect(reply["error"]?["code"] == 5020)
         #expect(reply["error"]?["data"]?["reason"] == "invalid_token")
         #expect(try await fixture.call(client, "integration.list", [:])["result"]?["items"] == [])
-        try fixture.daemon.stop()
+        try await fixture.daemon.stop()
     }
 
     @Test func insecureBaseURLIsRejected() async throws {
-        let fixture = try IntegrationFixture()
+        let fixture = try await IntegrationFixture()
         let client = try await fixture.daemon.authenticatedClient()
         let reply = try await fixture.call(client, "integration.testConnection",
                                            ["apiToken": "x", "baseUrl": "http://api.example.com/api/v2"])
         #expect(reply["error"]?["data"]?["field"] == "baseUrl")
-        try fixture.daemon.stop()
+        try await fixture.daemon.stop()
     }
 
     @Test func lifecycleNeverRevealsToken() async throws {
-        let fixture = try IntegrationFixture()
+        let fixture = try await IntegrationFixture()
         let client = try await fixture.daemon.authenticatedClient()
         let id = try await fixture.create(client)
 
@@ -110,7 +110,7 @@ final class IntegrationFixture {
         #expect(updated["result"]?["status"] == "connected")
         let retested = try await fixture.call(client, "integration.testConnection", ["integrationId": .string(id)])
         #expect(retested["result"]?["ok"] == true)
-        try fixture.daemon.stop()
+        try await fixture.daemon.stop()
 
         let secrets = [IntegrationFixture.token, IntegrationFixture.otherToken]
         let state = fixture.daemon.stateDirectory
@@ -127,11 +127,11 @@ final class IntegrationFixture {
     }
 
     @Test func sealedTokenMovedToAnotherRowFailsToOpen() async throws {
-        let fixture = try IntegrationFixture()
+        let fixture = try await IntegrationFixture()
         let client = try await fixture.daemon.authenticatedClient()
         let first = try await fixture.create(client)
         let second = try await fixture.create(client, token: IntegrationFixture.otherToken)
-        try fixture.daemon.stop()
+        try await fixture.daemon.stop()
 
         let database = try SQLiteConnection(path: fixture.daemon.stateDirectory + "/addigysync.db")
         try database.execute(
@@ -140,18 +140,18 @@ final class IntegrationFixture {
         )
         database.close()
 
-        let restarted = try DaemonProcess(directory: fixture.daemon.directory)
+        let restarted = try await DaemonProcess.started(directory: fixture.daemon.directory)
         let again = try await restarted.authenticatedClient()
         let moved = try await again.call("integration.testConnection", ["integrationId": .string(second)])
         #expect(moved["error"]?["code"] == 4012)
         #expect(moved["error"]?["data"]?["reason"] == "token_unreadable")
         let untouched = try await again.call("integration.testConnection", ["integrationId": .string(first)], timeout: 30)
         #expect(untouched["result"]?["ok"] == true)
-        try restarted.stop()
+        try await restarted.stop()
     }
 
     @Test func revokedTokenMarksIntegrationAuthFailed() async throws {
-        let fixture = try IntegrationFixture()
+        let fixture = try await IntegrationFixture()
         let client = try await fixture.daemon.authenticatedClient()
         let id = try await fixture.create(client)
         fixture.simulator.revoke(token: IntegrationFixture.token)
@@ -162,7 +162,7 @@ final class IntegrationFixture {
         let fetched = try await fixture.call(client, "integration.get", ["integrationId": .string(id)])
         #expect(fetched["result"]?["status"] == "auth_failed")
         #expect(fetched["result"]?["lastError"]?["reason"] == "invalid_token")
-        try fixture.daemon.stop()
+        try await fixture.daemon.stop()
     }
 
     @Test func rateLimitedTestSaysKeyMayBeLocked() async throws {
@@ -171,7 +171,7 @@ final class IntegrationFixture {
             fleet: Fleet.generate(seed: 3, deviceCount: 10),
             rateLimit: RateLimitSettings(limit: 1)
         )
-        let fixture = try IntegrationFixture(configuration: configuration)
+        let fixture = try await IntegrationFixture(configuration: configuration)
         let client = try await fixture.daemon.authenticatedClient()
         let first = try await fixture.call(client, "integration.testConnection",
                                            ["apiToken": .string(IntegrationFixture.token), "baseUrl": fixture.baseURL])
@@ -180,11 +180,11 @@ final class IntegrationFixture {
         #expect(first["result"]?["message"]?.stringValue?.contains("24 hours") == true)
         let requests = fixture.simulator.requestLog
         #expect(requests.filter { $0.statusCode == 429 }.count == 1, "a 429 must not be retried")
-        try fixture.daemon.stop()
+        try await fixture.daemon.stop()
     }
 
     @Test func otherTenantSeesNothing() async throws {
-        let fixture = try IntegrationFixture()
+        let fixture = try await IntegrationFixture()
         let owner = try await fixture.daemon.authenticatedClient()
         let id = try await fixture.create(owner)
         let created = try await owner.call("tenants.create", ["name": "Other MSP"])
@@ -203,11 +203,11 @@ final class IntegrationFixture {
         }
         #expect(try await other.call("integration.list", [:])["result"]?["items"] == [])
         #expect(try await owner.call("integration.get", ["integrationId": .string(id)])["result"] != nil)
-        try fixture.daemon.stop()
+        try await fixture.daemon.stop()
     }
 
     @Test func deleteRequiresConfirmation() async throws {
-        let fixture = try IntegrationFixture()
+        let fixture = try await IntegrationFixture()
         let client = try await fixture.daemon.authenticatedClient()
         let id = try await fixture.create(client)
         let unconfirmed = try await client.call("integration.delete", ["integrationId": .string(id)])
@@ -215,6 +215,6 @@ final class IntegrationFixture {
         let deleted = try await client.call("integration.delete", ["integrationId": .string(id), "confirm": true])
         #expect(deleted["result"]?["deleted"] == true)
         #expect(try await client.call("integration.get", ["integrationId": .string(id)])["error"]?["code"] == 4004)
-        try fixture.daemon.stop()
+        try await fixture.daemon.stop()
     }
 }

@@ -25,18 +25,18 @@ func connectedIntegration(_ fixture: IntegrationFixture, _ client: LineClient) a
     }
 
     @Test func createSyncsPoliciesInBackground() async throws {
-        let fixture = try IntegrationFixture()
+        let fixture = try await IntegrationFixture()
         let client = try await fixture.daemon.authenticatedClient()
         let id = try await connectedIntegration(fixture, client)
         let policies = try await allPolicies(client, id)
         #expect(!policies.isEmpty)
         #expect(policies.count == fixture.policyCount)
         #expect(policies.allSatisfy { $0["mapping"] == .null })
-        try fixture.daemon.stop()
+        try await fixture.daemon.stop()
     }
 
     @Test func childInheritsParentMapping() async throws {
-        let fixture = try IntegrationFixture()
+        let fixture = try await IntegrationFixture()
         let client = try await fixture.daemon.authenticatedClient()
         let id = try await connectedIntegration(fixture, client)
         let policies = try await allPolicies(client, id)
@@ -67,11 +67,11 @@ func connectedIntegration(_ fixture: IntegrationFixture, _ client: LineClient) a
         #expect(unmapped["result"]?["mapping"] == .null)
         let after = try await allPolicies(client, id).first { $0["policyId"] == childID }
         #expect(after?["mapping"] == .null)
-        try fixture.daemon.stop()
+        try await fixture.daemon.stop()
     }
 
     @Test func unknownIDsAreNotFound() async throws {
-        let fixture = try IntegrationFixture()
+        let fixture = try await IntegrationFixture()
         let client = try await fixture.daemon.authenticatedClient()
         let id = try await connectedIntegration(fixture, client)
         let policyID = try #require(try await allPolicies(client, id).first?["policyId"])
@@ -87,11 +87,11 @@ func connectedIntegration(_ fixture: IntegrationFixture, _ client: LineClient) a
         #expect(noCompany["error"]?["data"]?["field"] == "companyId")
         let noIntegration = try await client.call("policies.list", ["integrationId": .string(UUID().uuidString)])
         #expect(noIntegration["error"]?["code"] == 4004)
-        try fixture.daemon.stop()
+        try await fixture.daemon.stop()
     }
 
     @Test func otherTenantCannotSeeOrMapPolicies() async throws {
-        let fixture = try IntegrationFixture()
+        let fixture = try await IntegrationFixture()
         let owner = try await fixture.daemon.authenticatedClient()
         let id = try await connectedIntegration(fixture, owner)
         let policyID = try #require(try await allPolicies(owner, id).first?["policyId"])
@@ -113,6 +113,6 @@ func connectedIntegration(_ fixture: IntegrationFixture, _ client: LineClient) a
                                                   ["integrationId": .string(id), "policyId": policyID, "companyId": theirCompanyID])
         #expect(foreignCompany["error"]?["code"] == 4004, "a company of another tenant is not found")
         _ = ownCompanyID
-        try fixture.daemon.stop()
+        try await fixture.daemon.stop()
     }
 }

@@ -12,7 +12,7 @@ import Glibc
     static let openMethods: Set<String> = ["rpc.discover", "server.info", "session.authenticate"]
 
     @Test func onlyOpenMethodsWorkBeforeAuthentication() async throws {
-        let daemon = try DaemonProcess()
+        let daemon = try await DaemonProcess.started()
         let client = try daemon.connect()
         for method in MethodCatalog.all.map(\.name) where !Self.openMethods.contains(method) {
             let reply = try await client.call(method, [:])
@@ -21,21 +21,21 @@ import Glibc
         for method in ["rpc.discover", "server.info"] {
             #expect(try await client.call(method)["result"] != nil, "\(method)")
         }
-        try daemon.stop()
+        try await daemon.stop()
     }
 
     @Test func wrongKeyIsRefused() async throws {
-        let daemon = try DaemonProcess()
+        let daemon = try await DaemonProcess.started()
         let client = try daemon.connect()
         let reply = try await client.call("session.authenticate", ["accessKey": "ask_not-a-real-key"])
         #expect(reply["error"]?["code"] == 4001)
         #expect(reply["error"]?["data"]?["field"] == "accessKey")
         #expect(try await client.call("tenants.list")["error"]?["code"] == 4001)
-        try daemon.stop()
+        try await daemon.stop()
     }
 
     @Test func missingOrMistypedKeyIsInvalidParams() async throws {
-        let daemon = try DaemonProcess()
+        let daemon = try await DaemonProcess.started()
         let client = try daemon.connect()
         let missing = try await client.call("session.authenticate", [:])
         #expect(missing["error"]?["code"] == -32602)
@@ -44,21 +44,21 @@ import Glibc
         #expect(mistyped["error"]?["code"] == -32602)
         let positional = try await client.call("session.authenticate", ["ask_x"])
         #expect(positional["error"]?["code"] == -32602)
-        try daemon.stop()
+        try await daemon.stop()
     }
 
     @Test func defaultKeyAuthenticatesAsDefaultTenant() async throws {
-        let daemon = try DaemonProcess()
+        let daemon = try await DaemonProcess.started()
         let client = try daemon.connect()
         let reply = try await client.call("session.authenticate", ["accessKey": .string(try daemon.defaultKey)])
         #expect(reply["result"]?["tenantName"] == "default")
         #expect(reply["result"]?["isAdmin"] == true)
         #expect(reply["result"]?["protocolVersion"] == .string(Version.protocol))
-        try daemon.stop()
+        try await daemon.stop()
     }
 
     @Test func tenantLifecycle() async throws {
-        let daemon = try DaemonProcess()
+        let daemon = try await DaemonProcess.started()
         let admin = try await daemon.authenticatedClient()
 
         let created = try await admin.call("tenants.create", ["name": "  Acme Dental  "])
@@ -95,11 +95,11 @@ import Glibc
         #expect(!daemon.log.contains(key))
         #expect(!daemon.log.contains(newKey))
         #expect(!daemon.log.contains(try daemon.defaultKey))
-        try daemon.stop()
+        try await daemon.stop()
     }
 
     @Test func tenantsListPages() async throws {
-        let daemon = try DaemonProcess()
+        let daemon = try await DaemonProcess.started()
         let admin = try await daemon.authenticatedClient()
         for index in 1...5 {
             _ = try await admin.call("tenants.create", ["name": .string("tenant \(index)")])
@@ -123,11 +123,11 @@ import Glibc
         #expect(tooMany["error"]?["data"]?["field"] == "limit")
         let negative = try await admin.call("tenants.list", ["limit": -1])
         #expect(negative["error"]?["code"] == -32602)
-        try daemon.stop()
+        try await daemon.stop()
     }
 
     @Test func defaultTenantCannotBeDeletedButItsKeyRotates() async throws {
-        let daemon = try DaemonProcess()
+        let daemon = try await DaemonProcess.started()
         let admin = try await daemon.authenticatedClient()
         let defaultID = try #require(
             try await admin.call("tenants.list")["result"]?["items"]?[0]?["tenantId"]?.stringValue
@@ -140,11 +140,11 @@ import Glibc
         #expect(try daemon.defaultKey == rotated["result"]?["accessKey"]?.stringValue)
         #expect(try daemon.defaultKey != oldKey)
         #expect(try await admin.call("tenants.list")["result"] != nil, "the caller's own session stays")
-        try daemon.stop()
+        try await daemon.stop()
     }
 
     @Test func unknownAndMalformedParamsNameTheField() async throws {
-        let daemon = try DaemonProcess()
+        let daemon = try await DaemonProcess.started()
         let admin = try await daemon.authenticatedClient()
         let unknown = try await admin.call("tenants.create", ["name": "x", "nmae": "y"])
         #expect(unknown["error"]?["code"] == -32602)
@@ -160,7 +160,7 @@ import Glibc
         let unknownID = try await admin.call("tenants.rotateKey", ["tenantId": .string(UUID().uuidString)])
         #expect(unknownID["error"]?["code"] == 4004)
         #expect(try await admin.call("server.info")["result"] != nil, "still serving")
-        try daemon.stop()
+        try await daemon.stop()
     }
 
     /// Connects as uid 65534 through a socket whose group that user is in, using setpriv and the
@@ -169,7 +169,7 @@ import Glibc
     func adminMethodsRefuseOtherUser() async throws {
         let directory = try TemporaryDirectory()
         chmod(directory.path, 0o711)
-        let daemon = try DaemonProcess(directory: directory, arguments: ["--socket-group", "65534"])
+        let daemon = try await DaemonProcess.started(directory: directory, arguments: ["--socket-group", "65534"])
         let admin = try await daemon.authenticatedClient()
         let created = try await admin.call("tenants.create", ["name": "Other"])
         let key = try #require(created["result"]?["accessKey"]?.stringValue)
@@ -188,7 +188,7 @@ import Glibc
             call(2, "tenants.list", {})
             call(3, "tenants.create", {"name": "sneaky"})
             """
-        let (status, output, errors) = try runCommand(
+        let (status, output, errors) = try await runCommand(
             "/usr/bin/setpriv",
             ["--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c", script, daemon.socketPath],
             stdin: key + "\n"
@@ -199,6 +199,6 @@ import Glibc
         #expect(replies.first?["result"]?["isAdmin"] == false)
         #expect(replies.dropFirst().allSatisfy { $0["error"]?["code"] == 4003 })
         #expect(daemon.log.contains("uid=65534"))
-        try daemon.stop()
+        try await daemon.stop()
     }
 }

@@ -146,6 +146,17 @@ enum IntegrationMethods {
             return integrationJSON(record)
         },
 
+        .async("integration.resync", access: .tenant) { params, context in
+            let tenant = try context.tenant
+            let id = try params.uuid("integrationId")
+            let record = try await loadIntegration(id, tenantID: tenant.id, context: context)
+            PolicySyncRunner.start(
+                integrationID: record.id, tenantID: tenant.id, environment: context.environment, logger: context.logger
+            )
+            context.logger.info("resync started", [("integration.id", record.id)])
+            return ["integrationId": .string(record.id), "started": true, "scopes": ["policies"]]
+        },
+
         .async("integration.delete", access: .tenant) { params, context in
             let tenant = try context.tenant
             let id = try params.uuid("integrationId")

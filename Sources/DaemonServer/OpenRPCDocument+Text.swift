@@ -1615,6 +1615,68 @@ extension OpenRPCDocument {
           "$ref": "#/components/errors/InternalError"
         }
       ]
+    },
+    {
+      "name": "integration.resync",
+      "summary": "Sync an integration again from Addigy.",
+      "description": "Starts the sync in the background and returns at once; policies.list shows the new syncedAt when it completes. Mappings are kept. This version syncs policies; scopes lists what the started sync covers.",
+      "tags": [
+        {
+          "name": "integrations"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "integrationId",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        }
+      ],
+      "result": {
+        "name": "started",
+        "schema": {
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "integrationId",
+            "started",
+            "scopes"
+          ],
+          "properties": {
+            "integrationId": {
+              "$ref": "#/components/schemas/Id"
+            },
+            "started": {
+              "const": true
+            },
+            "scopes": {
+              "type": "array",
+              "items": {
+                "enum": [
+                  "policies"
+                ]
+              }
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
     }
   ],
   "components": {

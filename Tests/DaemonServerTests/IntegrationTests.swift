@@ -96,7 +96,7 @@ final class IntegrationFixture {
     @Test func lifecycleNeverRevealsToken() async throws {
         let fixture = try await IntegrationFixture()
         let client = try await fixture.daemon.authenticatedClient()
-        let id = try await fixture.create(client)
+        let id = try await connectedIntegration(fixture, client)
 
         let fetched = try await fixture.call(client, "integration.get", ["integrationId": .string(id)])
         #expect(fetched["result"]?["status"] == "connected")
@@ -110,6 +110,10 @@ final class IntegrationFixture {
         #expect(updated["result"]?["status"] == "connected")
         let retested = try await fixture.call(client, "integration.testConnection", ["integrationId": .string(id)])
         #expect(retested["result"]?["ok"] == true)
+        let resync = try await fixture.call(client, "integration.resync", ["integrationId": .string(id)])
+        #expect(resync["result"]?["started"] == true)
+        let policies = try await fixture.call(client, "policies.list", ["integrationId": .string(id)])
+        #expect(policies["result"] != nil)
         try await fixture.daemon.stop()
 
         let secrets = [IntegrationFixture.token, IntegrationFixture.otherToken]
@@ -195,6 +199,7 @@ final class IntegrationFixture {
             ("integration.get", ["integrationId": .string(id)]),
             ("integration.testConnection", ["integrationId": .string(id)]),
             ("integration.updateCredentials", ["integrationId": .string(id), "apiToken": .string(IntegrationFixture.token)]),
+            ("integration.resync", ["integrationId": .string(id)]),
             ("integration.delete", ["integrationId": .string(id), "confirm": true]),
         ]
         for (method, params) in calls {

@@ -199,7 +199,7 @@ private let dentalCompanies = [
     }
 
     @Test func syntheticSetIsPrecise() {
-        let set = SyntheticSet.generate(companyCount: 300, policyCount: 300, seed: 7)
+        let set = SyntheticSet.generate(companyCount: 150, policyCount: 150, seed: 7)
         let report = Evaluation.run(set)
         #expect(report.appliedPrecision == 1.0)
         #expect(report.appliedRecall >= 0.9)

@@ -14,11 +14,14 @@ test:
 	$(SWIFT) test --skip-build
 	$(PYTHON) scripts/validate-openrpc.py
 
-# Measures RPC speed and memory on a release build and rewrites docs/benchmarks.md.
+# Measures RPC speed and memory and Quick Match speed on a release build, and rewrites
+# docs/benchmarks.md. Installs RapidFuzz from PyPI for the Quick Match anchor if it is missing.
 bench:
 	$(SWIFT) build -c release --product addigysyncd
 	$(SWIFT) build -c release --product addigysync-bench
+	$(SWIFT) build -c release --product addigysync-quickmatch
 	.build/release/addigysync-bench --output docs/benchmarks.md
+	scripts/bench-quickmatch.sh
 
 # Starts the daemon in the foreground with its state and socket in ./.run (Ctrl-C stops it).
 run: build

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -105,6 +106,29 @@ public final class URLSessionTransport: HTTPTransport {
         case .httpTooManyRedirects, .redirectToNonExistentLocation: "the server redirected the request"
         default: "network error \(error.code.rawValue)"
         }
+    }
+}
+
+/// A `URLSessionTransport` made on the first request, so that a daemon that never talks to
+/// Addigy does not load libcurl or start URLSession's threads (about 7 MiB of resident memory).
+public final class LazyURLSessionTransport: HTTPTransport {
+    private let requestTimeout: Double
+    private let resourceTimeout: Double
+    private let transport = Mutex<URLSessionTransport?>(nil)
+
+    public init(requestTimeout: Double = 30, resourceTimeout: Double = 120) {
+        self.requestTimeout = requestTimeout
+        self.resourceTimeout = resourceTimeout
+    }
+
+    public func send(_ request: HTTPRequest) async throws(TransportFailure) -> HTTPResponse {
+        let transport = self.transport.withLock { existing in
+            if let existing { return existing }
+            let made = URLSessionTransport(requestTimeout: requestTimeout, resourceTimeout: resourceTimeout)
+            existing = made
+            return made
+        }
+        return try await transport.send(request)
     }
 }
 

@@ -14,7 +14,7 @@ public struct AddigyAccess: Sendable {
 
     public init(
         vault: TokenVault,
-        transport: any HTTPTransport = URLSessionTransport(),
+        transport: any HTTPTransport = LazyURLSessionTransport(),
         limiters: RateLimiterRegistry,
         clock: any AddigyClock = RealTimeClock(),
         retry: RetryPolicy = RetryPolicy()

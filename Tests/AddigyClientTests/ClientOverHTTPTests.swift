@@ -32,15 +32,7 @@ struct SimulatedAccount {
             rateLimit: rateLimit
         ))
         _ = try simulator.start()
-        let token = try #require(APIToken(tokenText))
-        client = AddigyClient(
-            baseURL: URL(string: simulator.baseURL)!,
-            token: token,
-            transport: URLSessionTransport(requestTimeout: 5, resourceTimeout: 10),
-            limiter: RateLimiter(limits: limits, clock: RealTimeClock()),
-            retry: RetryPolicy(maxAttempts: 4, baseDelay: 0.01, maxDelay: 0.05),
-            logger: Logger(sink: logSink)
-        )
+        client = testClient(baseURL: simulator.baseURL, token: tokenText, limits: limits, logSink: logSink)
     }
 
     /// Fetches every device and returns them in page order.
@@ -53,6 +45,25 @@ struct SimulatedAccount {
         }
         return (devices, summary)
     }
+}
+
+/// Makes a client of `baseURL` with short timeouts and near-instant retries, for tests.
+func testClient(
+    baseURL: String,
+    token: String = SimulatedAccount.token,
+    timeout: Double = 5,
+    attempts: Int = 4,
+    limits: RateLimits = RateLimits(),
+    logSink: LogSink = .inMemory()
+) -> AddigyClient {
+    AddigyClient(
+        baseURL: URL(string: baseURL)!,
+        token: APIToken(token)!,
+        transport: URLSessionTransport(requestTimeout: timeout, resourceTimeout: timeout * 2),
+        limiter: RateLimiter(limits: limits, clock: RealTimeClock()),
+        retry: RetryPolicy(maxAttempts: attempts, baseDelay: 0.01, maxDelay: 0.05),
+        logger: Logger(sink: logSink)
+    )
 }
 
 /// Generates a fleet on a thread of its own: a 20,000-device fleet takes a while, and doing it
@@ -226,14 +237,7 @@ func generateOffPool(seed: UInt64, deviceCount: Int) async -> Fleet {
             faults: FaultSettings(latency: .seconds(3))
         ))
         _ = try simulator.start()
-        let client = AddigyClient(
-            baseURL: URL(string: simulator.baseURL)!,
-            token: APIToken(SimulatedAccount.token)!,
-            transport: URLSessionTransport(requestTimeout: 1, resourceTimeout: 1),
-            limiter: RateLimiter(limits: RateLimits(), clock: RealTimeClock()),
-            retry: RetryPolicy(maxAttempts: 2, baseDelay: 0.01, maxDelay: 0.01),
-            logger: Logger(sink: .inMemory())
-        )
+        let client = testClient(baseURL: simulator.baseURL, timeout: 1, attempts: 2)
         await #expect {
             try await client.permissions()
         } throws: { error in
@@ -244,14 +248,7 @@ func generateOffPool(seed: UInt64, deviceCount: Int) async -> Fleet {
 
     @Test func notFoundIsNotRetried() async throws {
         let account = try await SimulatedAccount()
-        let client = AddigyClient(
-            baseURL: URL(string: account.simulator.baseURL + "/missing")!,
-            token: APIToken(SimulatedAccount.token)!,
-            transport: URLSessionTransport(requestTimeout: 5, resourceTimeout: 10),
-            limiter: RateLimiter(limits: RateLimits(), clock: RealTimeClock()),
-            retry: RetryPolicy(maxAttempts: 4, baseDelay: 0.01, maxDelay: 0.01),
-            logger: Logger(sink: .inMemory())
-        )
+        let client = testClient(baseURL: account.simulator.baseURL + "/missing")
         await #expect {
             try await client.permissions()
         } throws: { error in
@@ -262,14 +259,7 @@ func generateOffPool(seed: UInt64, deviceCount: Int) async -> Fleet {
     }
 
     @Test func unreachableHostIsReported() async throws {
-        let client = AddigyClient(
-            baseURL: URL(string: "http://127.0.0.1:9/api/v2")!,
-            token: APIToken("x")!,
-            transport: URLSessionTransport(requestTimeout: 2, resourceTimeout: 4),
-            limiter: RateLimiter(limits: RateLimits(), clock: RealTimeClock()),
-            retry: RetryPolicy(maxAttempts: 2, baseDelay: 0.01, maxDelay: 0.01),
-            logger: Logger(sink: .inMemory())
-        )
+        let client = testClient(baseURL: "http://127.0.0.1:9/api/v2", token: "x", timeout: 2, attempts: 2)
         let test = await client.testConnection()
         guard case .failure(let error) = test.outcome else {
             Issue.record("expected a failure")

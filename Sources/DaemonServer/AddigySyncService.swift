@@ -83,7 +83,7 @@ public final class AddigySyncService: RPCService {
         } catch {
             outcome = .failure(translate(error, context: context))
         }
-        if context.logger.isEnabled(.debug) {
+        if logger.isEnabled(.debug) {
             let elapsed = ContinuousClock.now - started
             var fields: [(String, CustomStringConvertible)] = [("duration.ms", elapsed.milliseconds)]
             if case .failure(let error) = outcome { fields.append(("error.code", error.code.rawValue)) }
@@ -93,13 +93,13 @@ public final class AddigySyncService: RPCService {
     }
 
     private func makeContext(_ request: Request, session: Session) -> RequestContext {
-        let number = requestCounter.add(1, ordering: .relaxed).newValue
-        var requestLogger = logger.with("conn.id", session.connectionID).with("req.id", number)
-            .with("rpc.method", request.method)
-        if let tenant = session.tenant {
-            requestLogger = requestLogger.with("tenant.id", tenant.id)
-        }
-        return RequestContext(session: session, environment: environment, logger: requestLogger)
+        RequestContext(
+            session: session,
+            environment: environment,
+            baseLogger: logger,
+            requestNumber: requestCounter.add(1, ordering: .relaxed).newValue,
+            method: request.method
+        )
     }
 
     private func checkAccess(_ method: MethodDefinition, session: Session) -> RPCError? {

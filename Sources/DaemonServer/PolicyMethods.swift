@@ -121,7 +121,7 @@ struct PolicyView {
         return policy
     }
 
-    /// The policy's own mapping, or its nearest mapped ancestor's with the ancestor's id.
+    /// Returns the policy's own mapping, or its nearest mapped ancestor's with the ancestor's id.
     func effectiveMapping(of id: String) -> (mapping: PolicyMapping, inheritedFrom: String?)? {
         if let own = mappings[id] { return (own, nil) }
         var visited: Set<String> = [id]

@@ -12,7 +12,7 @@ enum PolicySyncRunner {
     {
         let logger = logger.with("integration.id", integrationID).with("sync.scope", "policies")
         guard var record = try await environment.store.integration(id: integrationID, tenantID: tenantID) else {
-            throw SyncRefusal(description: "Integration \(integrationID) no longer exists.")
+            throw SyncError(description: "Integration \(integrationID) no longer exists.")
         }
         let client = try IntegrationMethods.client(for: record, environment: environment, logger: logger)
         do {

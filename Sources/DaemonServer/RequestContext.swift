@@ -8,8 +8,21 @@ import RPCCore
 public struct RequestContext: Sendable {
     public let session: Session
     public let environment: ServerEnvironment
-    /// A logger with the connection's and the request's ids.
-    public let logger: Logger
+    /// The daemon's logger; `logger` adds this request's ids to it.
+    let baseLogger: Logger
+    let requestNumber: UInt64
+    let method: String
+
+    /// A logger with the connection's and the request's ids. It is built on each use, which
+    /// keeps requests that log nothing (most of them) free of its allocations.
+    public var logger: Logger {
+        var logger = baseLogger.with("conn.id", session.connectionID).with("req.id", requestNumber)
+            .with("rpc.method", method)
+        if let tenant = session.tenant {
+            logger = logger.with("tenant.id", tenant.id)
+        }
+        return logger
+    }
 
     public var store: Store { environment.store }
 

@@ -59,7 +59,7 @@ public struct PolicyMapping: Sendable, Equatable {
     }
 }
 
-/// What a policy sync changed.
+/// Counts of the policies a sync added, updated, left unchanged, removed and restored.
 public struct PolicySyncChanges: Sendable, Equatable {
     public var added = 0
     public var updated = 0
@@ -163,7 +163,7 @@ extension Store {
         }
     }
 
-    /// Every policy of an integration, removed ones included, ordered by path.
+    /// Returns every policy of an integration, removed ones included, ordered by path.
     public func policies(integrationID: String) throws -> [PolicyRecord] {
         try database.query(
             "SELECT \(Self.policyColumns) FROM policies WHERE integration_id = ? ORDER BY path, policy_id",
@@ -177,7 +177,7 @@ extension Store {
             .first?.string(0).flatMap(Timestamp.date)
     }
 
-    /// The own mappings of an integration's policies, keyed by policy id.
+    /// Returns the own mappings of an integration's policies, keyed by policy id.
     public func policyMappings(integrationID: String) throws -> [String: PolicyMapping] {
         let rows = try database.query(
             "SELECT m.policy_id, m.company_id, c.name, m.source, m.confidence, m.reason FROM policy_mappings m "
@@ -220,7 +220,7 @@ extension Store {
         return database.changes == 1
     }
 
-    /// The number of policies mapped to a company, across all integrations.
+    /// Counts the policies mapped to a company, across all integrations.
     public func mappedPolicyCount(companyID: String) throws -> Int {
         Int(try database.query("SELECT COUNT(*) FROM policy_mappings WHERE company_id = ?", [.text(companyID)])
             .first?.int(0) ?? 0)

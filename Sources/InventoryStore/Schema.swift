@@ -80,7 +80,7 @@ public enum Schema {
                 CREATE TABLE policy_mappings (
                     integration_id TEXT NOT NULL REFERENCES integrations (id) ON DELETE CASCADE,
                     policy_id TEXT NOT NULL,
-                    company_id TEXT NOT NULL REFERENCES companies (id) ON DELETE RESTRICT,
+                    company_id TEXT NOT NULL REFERENCES companies (id) ON DELETE CASCADE,
                     source TEXT NOT NULL,
                     confidence REAL,
                     reason TEXT,

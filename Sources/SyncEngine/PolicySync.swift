@@ -4,7 +4,9 @@ import Foundation
 import InventoryStore
 
 /// A sync that stopped before changing anything, with the reason for the operator.
-public struct SyncRefusal: Error, Sendable, CustomStringConvertible {
+///
+/// Thrown when the integration is gone or when Addigy's answer looks like an upstream fault.
+public struct SyncError: Error, Sendable, CustomStringConvertible {
     public let description: String
 
     public init(description: String) {
@@ -34,7 +36,7 @@ public enum PolicySync {
         if tree.records.isEmpty {
             let known = try await store.policies(integrationID: integrationID).filter { $0.removedAt == nil }.count
             if known > 0 {
-                throw SyncRefusal(
+                throw SyncError(
                     description: "Addigy returned no policies, but \(known) were there at the last sync. Nothing was "
                         + "marked removed; check the token's permissions in Addigy and sync again."
                 )

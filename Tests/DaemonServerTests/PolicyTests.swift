@@ -1,4 +1,5 @@
 import AddigySimulator
+import InventoryStore
 import Foundation
 import JSONCore
 import TestSupport
@@ -114,5 +115,35 @@ func connectedIntegration(_ fixture: IntegrationFixture, _ client: LineClient) a
         #expect(foreignCompany["error"]?["code"] == 4004, "a company of another tenant is not found")
         _ = ownCompanyID
         try await fixture.daemon.stop()
+    }
+}
+
+@Suite struct TenantDeletionTests {
+    @Test func deletingTenantRemovesItsMappedData() async throws {
+        let fixture = try await IntegrationFixture()
+        let admin = try await fixture.daemon.authenticatedClient()
+        let tenant = try await admin.call("tenants.create", ["name": "Leaving MSP"])
+        let tenantID = try #require(tenant["result"]?["tenantId"])
+        let member = try await fixture.daemon.authenticatedClient(key: try #require(tenant["result"]?["accessKey"]?.stringValue))
+
+        let integrationID = try await connectedIntegration(fixture, member)
+        let policies = try await member.call("policies.list", ["integrationId": .string(integrationID)])
+        let policyID = try #require(policies["result"]?["items"]?[0]?["policyId"])
+        let company = try await member.call("companies.create", ["name": "Acme"])
+        let companyID = try #require(company["result"]?["companyId"])
+        let mapped = try await member.call("policies.map",
+                                           ["integrationId": .string(integrationID), "policyId": policyID, "companyId": companyID])
+        #expect(mapped["result"]?["mapping"] != .null)
+
+        let deleted = try await admin.call("tenants.delete", ["tenantId": tenantID, "confirm": true])
+        #expect(deleted["result"]?["deleted"] == true, "\(deleted)")
+        try await fixture.daemon.stop()
+
+        let database = try SQLiteConnection(path: fixture.daemon.stateDirectory + "/addigysync.db")
+        for table in ["integrations", "companies", "policies", "policy_mappings"] {
+            let remaining = try database.query("SELECT COUNT(*) FROM \(table)").first?.int(0)
+            #expect(remaining == 0, "\(table) still has rows of the deleted tenant")
+        }
+        database.close()
     }
 }

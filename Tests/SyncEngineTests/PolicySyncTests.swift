@@ -125,7 +125,7 @@ func policyJSON(_ id: String, _ name: String, parent: JSONValue? = nil) -> JSONV
     @Test func emptyAnswerIsRefusedAndChangesNothing() async throws {
         let fixture = try await PolicySyncFixture()
         try await fixture.sync(Self.tree)
-        await #expect(throws: SyncRefusal.self) { try await fixture.sync([]) }
+        await #expect(throws: SyncError.self) { try await fixture.sync([]) }
         let policies = try await fixture.policies()
         #expect(policies.count == 6)
         #expect(policies.values.allSatisfy { $0.removedAt == nil })

@@ -33,7 +33,7 @@ public struct RetryPolicy: Sendable {
 public final class AddigyClient: Sendable {
     public static let defaultBaseURL = URL(string: "https://api.addigy.com/api/v2")!
 
-    /// The most pages one device fetch reads (1,000,000 devices at 100 per page), so a server
+    /// The maximum number of pages one device fetch reads (1,000,000 devices at 100 per page), so a server
     /// that ignores `page` cannot keep the client looping.
     public static let maxPages = 10_000
 
@@ -79,7 +79,7 @@ public final class AddigyClient: Sendable {
 
     // MARK: Endpoints
 
-    /// The token's permissions, from `GET /configuration/permissions`.
+    /// Reads the token's permissions from `GET /configuration/permissions`.
     public func permissions() async throws -> [String] {
         let value = try await perform("read the token's permissions", .get, "configuration/permissions")
         guard let list = value.arrayValue else {
@@ -89,7 +89,7 @@ public final class AddigyClient: Sendable {
         return list.compactMap(\.stringValue)
     }
 
-    /// The token's name and organization from `GET /configuration/whoami`, or `nil` when this
+    /// Reads the token's name and organization from `GET /configuration/whoami`, or `nil` when this
     /// Addigy deployment does not have that endpoint (404).
     public func whoami() async throws -> (name: String?, organizationId: String?)? {
         do {
@@ -100,7 +100,7 @@ public final class AddigyClient: Sendable {
         }
     }
 
-    /// Every policy of the organization. Addigy returns a bare array; an `{items: [...]}`
+    /// Lists every policy of the organization. Addigy returns a bare array; an `{items: [...]}`
     /// envelope is accepted too, and policies without an id are dropped with a warning.
     public func policies() async throws -> [AddigyPolicy] {
         let operation = "list policies"
@@ -297,7 +297,7 @@ public struct DevicePage: Sendable {
     public let devices: [AddigyDevice]
 }
 
-/// What a complete device fetch read.
+/// Counts from a complete device fetch.
 public struct DeviceFetchSummary: Sendable, Equatable {
     public var pages = 0
     /// Distinct devices received.

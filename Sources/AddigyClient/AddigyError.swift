@@ -1,4 +1,4 @@
-/// Why an Addigy request failed, as a stable code that clients and the integration status use.
+/// The cause of a failed Addigy request, as a stable code that clients and the integration status use.
 public enum AddigyFailureReason: String, Sendable, CaseIterable {
     /// 401: the token is wrong, revoked or expired.
     case invalidToken = "invalid_token"
@@ -8,7 +8,7 @@ public enum AddigyFailureReason: String, Sendable, CaseIterable {
     case rateLimited = "rate_limited"
     /// The host could not be reached (DNS, connection refused, TLS failure).
     case unreachable
-    /// Addigy did not answer in time.
+    /// Addigy did not respond in time.
     case timeout
     /// 5xx responses that persisted through every retry.
     case serverError = "server_error"
@@ -20,7 +20,7 @@ public enum AddigyFailureReason: String, Sendable, CaseIterable {
 /// what to do. It never contains the API token.
 public struct AddigyError: Error, Sendable, Equatable, CustomStringConvertible {
     public let reason: AddigyFailureReason
-    /// What the client was doing, for example "list devices (page 3)".
+    /// The client's action, for example "list devices (page 3)".
     public let operation: String
     public let status: Int?
     /// Addigy's `message` from its error body, or the transport's description.
@@ -33,7 +33,7 @@ public struct AddigyError: Error, Sendable, Equatable, CustomStringConvertible {
         self.detail = detail
     }
 
-    /// What the user should do about it, in a full sentence.
+    /// The user's next step, in a full sentence.
     public var advice: String {
         switch reason {
         case .invalidToken:

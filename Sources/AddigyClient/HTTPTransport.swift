@@ -84,7 +84,7 @@ public final class URLSessionTransport: HTTPTransport {
         } catch let error as URLError {
             switch error.code {
             case .timedOut:
-                throw .timeout("no answer within the time limit")
+                throw .timeout("the request timed out without a response")
             default:
                 throw .unreachable(Self.describe(error))
             }

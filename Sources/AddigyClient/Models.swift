@@ -38,7 +38,7 @@ public struct AddigyFact: Sendable, Equatable {
 
 /// A device from Addigy's device search, keyed by `agentId`.
 ///
-/// Facts are kept as sent; the typed accessors read them tolerantly: a missing fact, a null
+/// Facts are kept as sent, and the typed accessors read them tolerantly. A missing fact, a null
 /// value and a fact whose collection failed all read as `nil`, while `false` stays `false`.
 public struct AddigyDevice: Sendable, Equatable {
     public let agentId: String
@@ -75,27 +75,27 @@ public struct AddigyDevice: Sendable, Equatable {
         return fact.value.isNull ? nil : fact.value
     }
 
-    /// A string fact; blank strings read as `nil`.
+    /// Returns a string fact; blank strings read as `nil`.
     public func string(_ name: String) -> String? {
         FactDecoding.nonEmptyString(value(name))
     }
 
-    /// A tri-state boolean fact: `true`, `false`, or `nil` when unknown.
+    /// Returns a tri-state boolean fact: `true`, `false`, or `nil` when unknown.
     public func bool(_ name: String) -> Bool? {
         FactDecoding.bool(value(name))
     }
 
-    /// A number fact, whether Addigy sent an integer, a float or a numeric string.
+    /// Returns a number fact, whether Addigy sent an integer, a float or a numeric string.
     public func number(_ name: String) -> Double? {
         FactDecoding.number(value(name))
     }
 
-    /// A date fact: ISO 8601 with 0 to 9 fraction digits, or epoch seconds.
+    /// Returns a date fact: ISO 8601 with 0 to 9 fraction digits, or epoch seconds.
     public func date(_ name: String) -> Date? {
         FactDecoding.date(value(name))
     }
 
-    /// A list fact as strings; a single string reads as a one-element list.
+    /// Returns a list fact as strings; a single string reads as a one-element list.
     public func strings(_ name: String) -> [String] {
         switch value(name) {
         case .array(let elements)?: elements.compactMap { FactDecoding.nonEmptyString($0) }
@@ -128,7 +128,7 @@ public enum FactDecoding {
         return trimmed.isEmpty ? nil : trimmed
     }
 
-    /// An id that may arrive as a string or an integer; 0 and blank read as `nil`.
+    /// Reads an id that may arrive as a string or an integer; 0 and blank read as `nil`.
     public static func identifier(_ value: JSONValue?) -> String? {
         switch value {
         case .string?: return nonEmptyString(value)

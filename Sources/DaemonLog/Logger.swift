@@ -35,7 +35,7 @@ public enum LogLevel: Int, Sendable, Comparable, CaseIterable, CustomStringConve
     }
 }
 
-/// Where log lines go: standard error by default, or memory for tests.
+/// The destination of log lines: standard error by default, or memory for tests.
 ///
 /// One sink is shared by every logger of a process; it serializes writes so that lines from
 /// concurrent tasks never interleave.
@@ -47,12 +47,12 @@ public final class LogSink: Sendable {
 
     private let state: Mutex<(level: LogLevel, destination: Destination)>
 
-    /// A sink that writes to standard error.
+    /// Creates a sink that writes to standard error.
     public init(level: LogLevel) {
         state = Mutex((level, .standardError))
     }
 
-    /// A sink that keeps lines in memory, for tests that check what was logged.
+    /// Creates a sink that keeps lines in memory, for tests that check what was logged.
     public static func inMemory(level: LogLevel = .trace) -> LogSink {
         let sink = LogSink(level: level)
         sink.state.withLock { $0.destination = .memory([]) }
@@ -114,7 +114,7 @@ public struct Logger: Sendable {
         self.metadata = metadata
     }
 
-    /// A copy of this logger that adds `value` under `key` to every line.
+    /// Returns a copy of this logger that adds `value` under `key` to every line.
     public func with(_ key: String, _ value: CustomStringConvertible) -> Logger {
         var copy = self
         copy.metadata.append((key, value.description))
@@ -162,7 +162,7 @@ public struct Logger: Sendable {
         log(.error, message, fields)
     }
 
-    /// Quotes a logfmt value when it is empty or holds a space, quote, equals sign or control
+    /// Quotes a logfmt value when it is empty or contains a space, quote, equals sign or control
     /// character; backslash, quote and line breaks are escaped so one event stays on one line.
     static func quote(_ value: String) -> String {
         let needsQuotes = value.isEmpty || value.unicodeScalars.contains { scalar in
@@ -189,7 +189,7 @@ public struct Logger: Sendable {
     }
 }
 
-/// The current UTC time with milliseconds, such as `2026-12-04T19:51:39.123Z`.
+/// Formats the current UTC time with milliseconds, such as `2026-12-04T19:51:39.123Z`.
 private func currentTimestamp() -> String {
     var time = timespec()
     clock_gettime(CLOCK_REALTIME, &time)

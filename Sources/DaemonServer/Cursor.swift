@@ -14,7 +14,7 @@ enum Cursor {
             .replacingOccurrences(of: "=", with: "")
     }
 
-    /// The (name, id) position after which a page sorted by name and id starts, from its cursor.
+    /// Decodes the (name, id) position after which a page sorted by name and id starts, from its cursor.
     static func namePosition(_ page: PageRequest) throws(RPCError) -> (name: String, id: String)? {
         guard let cursor = page.cursor else { return nil }
         let keys = try decode(cursor, count: 2)
@@ -22,7 +22,7 @@ enum Cursor {
     }
 
     /// Builds a `{items, nextCursor}` reply from up to `limit + 1` records fetched in sort order:
-    /// the extra record only tells that another page exists.
+    /// the extra record only shows that another page exists.
     static func page<Record>(
         _ records: [Record],
         limit: Int,

@@ -41,7 +41,7 @@ public struct ExternalIDs: Sendable, Equatable {
     }
 }
 
-/// What `importCompanies` did with one entry.
+/// The action `importCompanies` took for one entry.
 public enum CompanyImportAction: String, Sendable {
     case created, updated, unchanged
 }
@@ -138,7 +138,7 @@ extension Store {
         return try database.query(sql, values).map(Self.company)
     }
 
-    /// Every company of the tenant, for matching.
+    /// Returns every company of the tenant, for matching.
     public func allCompanies(tenantID: String) throws -> [Company] {
         try database.query(
             "SELECT \(Self.companyColumns) FROM companies WHERE tenant_id = ? ORDER BY name COLLATE NOCASE, id",
@@ -159,7 +159,7 @@ extension Store {
     /// Deletes a company; returns whether one was deleted.
     ///
     /// - Throws: `StoreError.inUse` while policies are mapped to it, so that no mapping is
-    ///   lost without the user's say.
+    ///   lost without the user's consent.
     public func deleteCompany(id: String, tenantID: String) throws -> Bool {
         guard try company(id: id, tenantID: tenantID) != nil else { return false }
         let mapped = try mappedPolicyCount(companyID: id)

@@ -125,7 +125,7 @@ extension Store {
         return database.changes == 1
     }
 
-    /// The integration with `id` in `tenantID`; another tenant's integration reads as `nil`.
+    /// Returns the integration with `id` in `tenantID`; another tenant's integration reads as `nil`.
     public func integration(id: String, tenantID: String) throws -> IntegrationRecord? {
         try database.query(
             "SELECT \(Self.integrationColumns) FROM integrations WHERE id = ? AND tenant_id = ?",
@@ -133,7 +133,7 @@ extension Store {
         ).first.map(Self.integration)
     }
 
-    /// A tenant's integrations ordered by name (without case), then id, after `position`.
+    /// Returns a tenant's integrations ordered by name (without case), then id, after `position`.
     public func integrations(tenantID: String, after position: (name: String, id: String)?, limit: Int) throws
         -> [IntegrationRecord]
     {

@@ -58,7 +58,7 @@ public struct TokenVault: Sendable {
             throw Failure(description: "Cannot read the master key file \(path).")
         }
         guard data.count == keyLength else {
-            throw Failure(description: "The master key file \(path) holds \(data.count) bytes; it must hold exactly "
+            throw Failure(description: "The master key file \(path) contains \(data.count) bytes; it must contain exactly "
                 + "\(keyLength). Restore the original file: without it, stored API tokens cannot be decrypted.")
         }
         return Array(data)
@@ -79,7 +79,7 @@ public struct TokenVault: Sendable {
         }
     }
 
-    /// The associated data that binds a sealed token to one integration of one tenant.
+    /// Returns the associated data that binds a sealed token to one integration of one tenant.
     public static func associatedData(tenantID: String, integrationID: String) -> [UInt8] {
         Array("addigysync/api-token/v1/\(tenantID)/\(integrationID)".utf8)
     }

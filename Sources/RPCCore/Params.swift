@@ -3,11 +3,11 @@ import JSONCore
 
 /// Reads a method's named params, with errors that name the field and the fix.
 ///
-/// Each accessor records the names it reads; `finish()` then rejects any member that no accessor
+/// Each accessor records the names it reads. `finish()` then rejects any member that no accessor
 /// asked for, so a misspelt optional field (`dryrun` for `dryRun`) fails loudly instead of being
 /// ignored. Errors are `-32602` with `data.field` and `data.expected`.
 public struct Params: Sendable {
-    /// The longest string any field accepts unless the accessor sets a smaller limit.
+    /// The maximum string length of any field, unless the accessor sets a smaller one.
     public static let defaultMaxStringLength = 4096
 
     private let object: JSONObject
@@ -112,7 +112,7 @@ public struct Params: Sendable {
 
     // MARK: Strings
 
-    /// A required string, trimmed of surrounding whitespace, non-empty and at most `maxLength`
+    /// Reads a required string, trimmed of surrounding whitespace, non-empty and at most `maxLength`
     /// characters long.
     public mutating func string(_ name: String, maxLength: Int = defaultMaxStringLength) throws(RPCError) -> String {
         guard let value = try optionalString(name, maxLength: maxLength) else {
@@ -147,7 +147,7 @@ public struct Params: Sendable {
         return trimmed
     }
 
-    /// An optional identifier from another system, given as a string or a whole number and
+    /// Reads an optional identifier from another system, given as a string or a whole number and
     /// returned as a trimmed string; `null` reads as absent.
     public mutating func optionalIdentifier(_ name: String, maxLength: Int = 64) throws(RPCError) -> String? {
         if case .number(let number)? = object[name], number.isInteger {
@@ -157,7 +157,7 @@ public struct Params: Sendable {
         return try optionalString(name, maxLength: maxLength)
     }
 
-    /// A required id the daemon made: a UUID string, returned in canonical lowercase form.
+    /// Reads a required id the daemon made: a UUID string, returned in canonical lowercase form.
     public mutating func uuid(_ name: String) throws(RPCError) -> String {
         guard let id = try optionalUUID(name) else {
             throw missing(name, expected: "a UUID")
@@ -165,7 +165,7 @@ public struct Params: Sendable {
         return id
     }
 
-    /// An optional UUID with the rules of `uuid(_:)`; `null` reads as absent.
+    /// Reads an optional UUID with the rules of `uuid(_:)`; `null` reads as absent.
     public mutating func optionalUUID(_ name: String) throws(RPCError) -> String? {
         guard let text = try optionalString(name, maxLength: 64) else { return nil }
         guard let uuid = UUID(uuidString: text) else {
@@ -205,7 +205,7 @@ public struct Params: Sendable {
 
     // MARK: Numbers
 
-    /// An optional integer within `range`.
+    /// Reads an optional integer within `range`.
     public mutating func optionalInt(_ name: String, in range: ClosedRange<Int>) throws(RPCError) -> Int? {
         guard let value = value(name) else { return nil }
         let expected = "an integer from \(range.lowerBound) to \(range.upperBound)"
@@ -220,7 +220,7 @@ public struct Params: Sendable {
         return int
     }
 
-    /// An optional number within `range`, integer or not.
+    /// Reads an optional number within `range`, integer or not.
     public mutating func optionalNumber(_ name: String, in range: ClosedRange<Double>) throws(RPCError) -> Double? {
         guard let value = value(name) else { return nil }
         let expected = "a number from \(range.lowerBound) to \(range.upperBound)"

@@ -46,11 +46,11 @@ public protocol ConnectionHandle: AnyObject, Sendable {
 
 /// Limits the transport enforces on every connection.
 public struct TransportLimits: Sendable {
-    /// The longest line accepted, in bytes. A longer line gets error -32007 and the connection closes.
+    /// The maximum line length in bytes. A longer line gets error -32007 and the connection closes.
     public var maxLineBytes = 4 * 1024 * 1024
-    /// The most messages in one batch; a larger batch gets error -32010.
+    /// The maximum number of messages in one batch; a larger batch gets error -32010.
     public var maxBatchSize = 1000
-    /// The most connections at once; one more gets error -32009 and is closed.
+    /// The maximum number of connections at once; one more gets error -32009 and is closed.
     public var maxConnections = 1024
     /// Requests (a batch counts as one) running at once per connection before reading pauses.
     public var maxInFlightPerConnection = 128

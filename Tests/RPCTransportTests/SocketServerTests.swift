@@ -347,7 +347,7 @@ final class RunningServer {
 
 @Suite struct ConcurrencyTests {
     // The slow requests below sleep for 10 s, far longer than a loaded 2-core machine needs to
-    // answer a trivial request, so the order of the replies does not depend on timing luck.
+    // reply to a trivial request, so the order of the replies does not depend on timing luck.
 
     @Test func slowRequestDoesNotDelayOthersOnSameConnection() async throws {
         let running = try RunningServer()

@@ -57,9 +57,13 @@ public struct AddigyError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        var text = "Addigy request failed: \(operation)"
+        var text = "Could not \(operation)"
         if let status { text += " (HTTP \(status))" }
-        if let detail, !detail.isEmpty { text += ": \(detail)" }
+        if let detail, !detail.isEmpty {
+            var trimmed = detail
+            while trimmed.hasSuffix(".") { trimmed.removeLast() }
+            text += ": Addigy said \"\(trimmed)\""
+        }
         return text + ". " + advice
     }
 }

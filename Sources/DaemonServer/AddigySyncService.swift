@@ -21,12 +21,33 @@ public final class AddigySyncService: RPCService {
     private let logger: Logger
     private let daemonUID: UInt32
     private let requestCounter = Atomic<UInt64>(0)
+    /// Each method's param names, from the OpenRPC document, checked before a handler runs so
+    /// that a misspelt param never lets a call act on defaults (a `dry_run` that writes).
+    private let paramNames: [String: [String]]
 
     public init(environment: ServerEnvironment, methods: [MethodDefinition], logger: Logger) {
         self.environment = environment
         self.methods = Dictionary(uniqueKeysWithValues: methods.map { ($0.name, $0) })
         self.logger = logger
         self.daemonUID = getuid()
+        var names: [String: [String]] = [:]
+        for method in environment.openRPCDocument["methods"]?.arrayValue ?? [] {
+            guard let name = method["name"]?.stringValue else { continue }
+            names[name] = method["params"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
+        }
+        self.paramNames = names
+    }
+
+    /// Rejects a member of `params` that the method does not take, before anything runs.
+    private func checkParamNames(_ request: Request) -> RPCError? {
+        guard let allowed = paramNames[request.method], let members = request.params?.objectValue else { return nil }
+        guard let unknown = members.keys.first(where: { !allowed.contains($0) }) else { return nil }
+        let list = allowed.isEmpty ? "this method takes no params" : "allowed: " + allowed.joined(separator: ", ")
+        return RPCError(
+            .invalidParams,
+            "Unknown param '\(unknown)' (\(list)). Check the spelling against rpc.discover; nothing was done.",
+            data: ["field": .string(unknown), "expected": "absent"]
+        )
     }
 
     public var methodNames: [String] {
@@ -46,7 +67,7 @@ public final class AddigySyncService: RPCService {
     public func handleImmediately(_ request: Request, session: Session) -> Reply.Outcome? {
         guard let method = methods[request.method], case .immediate(let handler) = method.body else { return nil }
         let context = makeContext(request, session: session)
-        if let denied = checkAccess(method, session: session) {
+        if let denied = checkAccess(method, session: session) ?? checkParamNames(request) {
             return .failure(denied)
         }
         do {
@@ -64,7 +85,7 @@ public final class AddigySyncService: RPCService {
             return .failure(.methodNotFound(request.method))
         }
         let context = makeContext(request, session: session)
-        if let denied = checkAccess(method, session: session) {
+        if let denied = checkAccess(method, session: session) ?? checkParamNames(request) {
             return .failure(denied)
         }
         let started = ContinuousClock.now

@@ -47,7 +47,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
                                    Default: 1024.
           --shutdown-timeout SEC   Seconds running requests get to finish on    ADDIGYSYNC_SHUTDOWN_TIMEOUT
                                    SIGTERM or SIGINT. Default: 10.
-          --master-key-file PATH   32-byte key that encrypts API tokens.         ADDIGYSYNC_MASTER_KEY_FILE
+          --master-key-file PATH   32-byte key that encrypts API tokens.        ADDIGYSYNC_MASTER_KEY_FILE
                                    Default: master.key in the state folder, created at first start.
                                    A file given here must exist and have mode 0600.
           --addigy-rate N          Most Addigy requests per second per token.   ADDIGYSYNC_ADDIGY_RATE

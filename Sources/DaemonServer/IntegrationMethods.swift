@@ -46,7 +46,9 @@ enum IntegrationMethods {
             let baseURL = try validatedBaseURL(baseURLText)
             let test = await context.environment.addigy.client(baseURL: baseURL, token: token, logger: context.logger)
                 .testConnection()
-            context.logger.info("connection tested", [("token", token.fingerprint)])
+            var outcome = "ok"
+            if case .failure(let error) = test.outcome { outcome = error.reason.rawValue }
+            context.logger.info("connection tested", [("addigy.token", token.fingerprint), ("outcome", outcome)])
             return testJSON(test)
         },
 
@@ -65,7 +67,13 @@ enum IntegrationMethods {
             let test = await context.environment.addigy.client(baseURL: baseURL, token: token, logger: context.logger)
                 .testConnection()
             guard case .success(let organizationID, let tokenName, let permissions) = test.outcome else {
-                if case .failure(let error) = test.outcome { throw rpcError(error) }
+                if case .failure(let error) = test.outcome {
+                    context.logger.info(
+                        "integration not created: connection test failed",
+                        [("addigy.token", token.fingerprint), ("reason", error.reason.rawValue)]
+                    )
+                    throw rpcError(error)
+                }
                 throw RPCError.internalError(reference: "integration.create")
             }
 
@@ -81,7 +89,7 @@ enum IntegrationMethods {
                 status: IntegrationStatus.connected.rawValue, lastTestedAt: now, createdAt: now, updatedAt: now
             )
             try await context.store.insertIntegration(record)
-            context.logger.notice("integration created", [("integration.id", id), ("token", token.fingerprint)])
+            context.logger.notice("integration created", [("integration.id", id), ("addigy.token", token.fingerprint)])
             PolicySyncRunner.start(
                 integrationID: id, tenantID: tenant.id, environment: context.environment, logger: context.logger
             )
@@ -119,7 +127,13 @@ enum IntegrationMethods {
             let test = await context.environment.addigy.client(baseURL: baseURL, token: token, logger: context.logger)
                 .testConnection()
             guard case .success(let organizationID, _, let permissions) = test.outcome else {
-                if case .failure(let error) = test.outcome { throw rpcError(error) }
+                if case .failure(let error) = test.outcome {
+                    context.logger.info(
+                        "credentials not updated: connection test failed",
+                        [("integration.id", id), ("addigy.token", token.fingerprint), ("reason", error.reason.rawValue)]
+                    )
+                    throw rpcError(error)
+                }
                 throw RPCError.internalError(reference: "integration.updateCredentials")
             }
             if let stored = record.organizationID, let organizationID, stored != organizationID {
@@ -142,7 +156,7 @@ enum IntegrationMethods {
             record.lastTestedAt = Date()
             record.updatedAt = Date()
             try await context.store.updateIntegration(record)
-            context.logger.notice("integration credentials updated", [("integration.id", id), ("token", token.fingerprint)])
+            context.logger.notice("integration credentials updated", [("integration.id", id), ("addigy.token", token.fingerprint)])
             return integrationJSON(record)
         },
 

@@ -1437,10 +1437,12 @@ extension OpenRPCDocument {
                 "required": [
                   "policyId",
                   "policyName",
+                  "path",
                   "companyId",
                   "companyName",
                   "confidence",
-                  "reason"
+                  "reason",
+                  "changed"
                 ],
                 "properties": {
                   "policyId": {
@@ -1463,6 +1465,17 @@ extension OpenRPCDocument {
                   "reason": {
                     "type": "string",
                     "description": "Why, in words a person can check, such as \"PSA id match (autotask 123)\" or \"fuzzy 0.93 on 'acme dental'\"."
+                  },
+                  "path": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    },
+                    "description": "Policy names from the root down to this policy."
+                  },
+                  "changed": {
+                    "type": "boolean",
+                    "description": "False when the policy already had exactly this mapping before the run."
                   }
                 }
               }
@@ -1475,6 +1488,7 @@ extension OpenRPCDocument {
                 "required": [
                   "policyId",
                   "policyName",
+                  "path",
                   "companyId",
                   "companyName",
                   "confidence",
@@ -1509,6 +1523,13 @@ extension OpenRPCDocument {
                     "items": {
                       "$ref": "#/components/schemas/MatchCandidate"
                     }
+                  },
+                  "path": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    },
+                    "description": "Policy names from the root down to this policy."
                   }
                 }
               }
@@ -1521,6 +1542,7 @@ extension OpenRPCDocument {
                 "required": [
                   "policyId",
                   "policyName",
+                  "path",
                   "reason"
                 ],
                 "properties": {
@@ -1532,6 +1554,13 @@ extension OpenRPCDocument {
                   },
                   "reason": {
                     "type": "string"
+                  },
+                  "path": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    },
+                    "description": "Policy names from the root down to this policy."
                   }
                 }
               }
@@ -1544,6 +1573,7 @@ extension OpenRPCDocument {
                 "required": [
                   "policyId",
                   "policyName",
+                  "path",
                   "inheritedFrom",
                   "companyId",
                   "companyName"
@@ -1563,6 +1593,13 @@ extension OpenRPCDocument {
                   },
                   "companyName": {
                     "type": "string"
+                  },
+                  "path": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    },
+                    "description": "Policy names from the root down to this policy."
                   }
                 }
               }
@@ -1575,6 +1612,7 @@ extension OpenRPCDocument {
                 "required": [
                   "policyId",
                   "policyName",
+                  "path",
                   "companyId",
                   "companyName",
                   "reason"
@@ -1594,6 +1632,13 @@ extension OpenRPCDocument {
                   },
                   "reason": {
                     "type": "string"
+                  },
+                  "path": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    },
+                    "description": "Policy names from the root down to this policy."
                   }
                 }
               }

@@ -47,8 +47,9 @@ enum QuickMatchMethod {
                     continue
                 }
                 assigned[policy.policyID] = candidate.companyId
-                report.applied(policy, candidate)
-                if !dryRun, own?.companyID != candidate.companyId || own?.source != .quickMatch {
+                let changes = own?.companyID != candidate.companyId || own?.source != .quickMatch
+                report.applied(policy, candidate, changed: changes)
+                if !dryRun, changes {
                     try await context.store.mapPolicy(
                         integrationID: integration.id,
                         mapping: PolicyMapping(
@@ -131,41 +132,49 @@ enum QuickMatchMethod {
             ]
         }
 
-        mutating func applied(_ policy: PolicyRecord, _ candidate: MatchCandidate) {
-            var entry = candidateJSON(candidate).objectValue ?? JSONObject()
-            entry["policyId"] = .string(policy.policyID)
-            entry["policyName"] = .string(policy.name)
+        /// The fields every entry starts with: the policy's id, name and path.
+        func policyFields(_ policy: PolicyRecord) -> JSONObject {
+            [
+                "policyId": .string(policy.policyID), "policyName": .string(policy.name),
+                "path": .array(policy.path.map(JSONValue.string)),
+            ]
+        }
+
+        /// Records an applied match; `changed` is false when the policy already had exactly this mapping.
+        mutating func applied(_ policy: PolicyRecord, _ candidate: MatchCandidate, changed: Bool) {
+            var entry = policyFields(policy)
+            for (key, value) in candidateJSON(candidate).objectValue ?? JSONObject() { entry[key] = value }
+            entry["changed"] = .bool(changed)
             appliedEntries.append(.object(entry))
         }
 
         mutating func suggested(_ policy: PolicyRecord, _ candidates: [MatchCandidate]) {
-            var entry = candidates.first.map(candidateJSON)?.objectValue ?? JSONObject()
-            entry["policyId"] = .string(policy.policyID)
-            entry["policyName"] = .string(policy.name)
+            var entry = policyFields(policy)
+            for (key, value) in candidates.first.map(candidateJSON)?.objectValue ?? JSONObject() { entry[key] = value }
             entry["candidates"] = .array(candidates.map(candidateJSON))
             suggestedEntries.append(.object(entry))
         }
 
         mutating func unmatched(_ policy: PolicyRecord, reason: String) {
-            unmatchedEntries.append([
-                "policyId": .string(policy.policyID), "policyName": .string(policy.name), "reason": .string(reason),
-            ])
+            var entry = policyFields(policy)
+            entry["reason"] = .string(reason)
+            unmatchedEntries.append(.object(entry))
         }
 
         mutating func inherited(_ policy: PolicyRecord, from ancestor: String, companyID: String) {
-            inheritedEntries.append([
-                "policyId": .string(policy.policyID), "policyName": .string(policy.name),
-                "inheritedFrom": .string(ancestor), "companyId": .string(companyID),
-                "companyName": .string(companyNames[companyID] ?? ""),
-            ])
+            var entry = policyFields(policy)
+            entry["inheritedFrom"] = .string(ancestor)
+            entry["companyId"] = .string(companyID)
+            entry["companyName"] = .string(companyNames[companyID] ?? "")
+            inheritedEntries.append(.object(entry))
         }
 
         mutating func kept(_ policy: PolicyRecord, _ mapping: PolicyMapping) {
-            keptEntries.append([
-                "policyId": .string(policy.policyID), "policyName": .string(policy.name),
-                "companyId": .string(mapping.companyID), "companyName": .string(mapping.companyName),
-                "reason": "manual mapping kept; pass overwriteManual to replace it",
-            ])
+            var entry = policyFields(policy)
+            entry["companyId"] = .string(mapping.companyID)
+            entry["companyName"] = .string(mapping.companyName)
+            entry["reason"] = "manual mapping kept; pass overwriteManual to replace it"
+            keptEntries.append(.object(entry))
         }
 
         func json(dryRun: Bool, threshold: Double) -> JSONValue {

@@ -17,7 +17,7 @@ enum SessionMethods {
                 )
             }
             context.session.bind(to: tenant)
-            context.logger.info("authenticated", [("tenant.id", tenant.id)])
+            context.logger.info("authenticated")
             return [
                 "tenantId": .string(tenant.id),
                 "tenantName": .string(tenant.name),

@@ -134,7 +134,7 @@ public struct Params: Sendable {
             throw .invalidParams(
                 field: prefix + name,
                 expected: "a non-empty string",
-                "Param '\(prefix + name)' is empty; give a value or leave the param out."
+                "Param '\(prefix + name)' is empty or only whitespace; give a non-empty value."
             )
         }
         guard trimmed.count <= maxLength else {

@@ -52,6 +52,17 @@ import Testing
         try await daemon.stop()
     }
 
+    @Test func misspeltParamCreatesNothing() async throws {
+        let daemon = try await DaemonProcess.started()
+        let client = try await daemon.authenticatedClient()
+        let reply = try await client.call("companies.create", ["name": "Globex", "externalIDs": ["autotask": 1]])
+        #expect(reply["error"]?["data"]?["field"] == "externalIDs")
+        #expect(try await client.call("companies.list", [:])["result"]?["items"] == [])
+        let misspeltRequired = try await client.call("companies.create", ["nmae": "Globex"])
+        #expect(misspeltRequired["error"]?["data"]?["field"] == "nmae")
+        try await daemon.stop()
+    }
+
     @Test func listSearchesAndPages() async throws {
         let daemon = try await DaemonProcess.started()
         let client = try await daemon.authenticatedClient()

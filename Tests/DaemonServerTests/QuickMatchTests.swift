@@ -47,6 +47,8 @@ import Testing
         let result = try #require(reply["result"], "\(reply)")
 
         #expect(entry(result["applied"], "acme")?["companyId"] == .string(companies["Acme Dental Group Inc."]!))
+        #expect(entry(result["applied"], "acme")?["changed"] == true)
+        #expect(entry(result["inherited"], "acme-laptops")?["path"] == ["Acme Dental Group", "Laptops"])
         #expect(entry(result["applied"], "zenith")?["companyId"] == .string(companies["Zenith Law"]!))
         let bayside = entry(result["applied"], "bayside")
         #expect(bayside?["companyId"] == .string(companies["Bayside Dental Partners"]!))
@@ -59,6 +61,9 @@ import Testing
         let acme = listed["result"]?["items"]?.arrayValue?.first { $0["policyId"] == "acme" }
         #expect(acme?["mapping"]?["source"] == "quickMatch")
         #expect((acme?["mapping"]?["confidence"]?.doubleValue ?? 0) >= 0.9)
+
+        let again = try await client.call("policies.quickMatch", ["integrationId": .string(id)])
+        #expect(entry(again["result"]?["applied"], "acme")?["changed"] == false, "a second run changes nothing")
         try await fixture.daemon.stop()
     }
 
@@ -87,6 +92,16 @@ import Testing
         listed = try await client.call("policies.list", ["integrationId": .string(id), "limit": 100])
         acme = listed["result"]?["items"]?.arrayValue?.first { $0["policyId"] == "acme" }
         #expect(acme?["mapping"]?["companyId"] == .string(companies["Acme Dental Group Inc."]!))
+        try await fixture.daemon.stop()
+    }
+
+    @Test func misspeltDryRunDoesNothing() async throws {
+        let (fixture, client, id, _) = try await start()
+        let reply = try await client.call("policies.quickMatch", ["integrationId": .string(id), "dry_run": true])
+        #expect(reply["error"]?["code"] == -32602)
+        #expect(reply["error"]?["data"]?["field"] == "dry_run")
+        let mapped = try await client.call("policies.list", ["integrationId": .string(id), "mapped": true])
+        #expect(mapped["result"]?["items"] == [], "a rejected call must not write")
         try await fixture.daemon.stop()
     }
 

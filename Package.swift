@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "Matching"),
         .executableTarget(name: "addigysync-quickmatch", dependencies: ["Matching", "JSONCore"]),
         // A stand-in for Addigy's V2 API over HTTP on loopback, for tests and the demo.
-        .target(name: "AddigySimulator", dependencies: ["JSONCore"]),
+        .target(name: "AddigySimulator", dependencies: ["JSONCore", "CCrypto"]),
         .executableTarget(name: "addigy-sim", dependencies: ["AddigySimulator", "JSONCore"]),
         .executableTarget(name: "addigysyncd", dependencies: ["DaemonServer", "DaemonLog"]),
         .executableTarget(name: "addigysync-bench", dependencies: ["JSONCore", "TestSupport"]),

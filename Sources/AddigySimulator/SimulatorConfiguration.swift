@@ -26,7 +26,7 @@ public struct SimulatorToken: Sendable, Equatable {
 
     /// Returns the first 8 hexadecimal digits of the SHA-256 of `token`.
     public static func fingerprint(of token: String) -> String {
-        String(SHA256.hexDigest(token).prefix(8))
+        String(TokenDigest.hexDigest(token).prefix(8))
     }
 }
 

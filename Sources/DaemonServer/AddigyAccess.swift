@@ -3,7 +3,7 @@ import DaemonLog
 import Foundation
 import InventoryStore
 
-/// What the daemon needs to talk to Addigy: the token vault, one HTTP transport, the per-token
+/// The parts the daemon needs to talk to Addigy: the token vault, one HTTP transport, the per-token
 /// rate limiters shared by every request of the process, the clock and the retry policy.
 public struct AddigyAccess: Sendable {
     public let vault: TokenVault

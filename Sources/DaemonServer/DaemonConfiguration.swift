@@ -61,7 +61,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
         Exit status: 0 after a clean stop, 1 when the daemon cannot start or fails, 64 on bad usage.
         """
 
-    /// What the command line asked for.
+    /// The action the command line requests.
     public enum Command: Equatable, Sendable {
         case run(DaemonConfiguration)
         case help

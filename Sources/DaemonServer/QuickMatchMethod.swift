@@ -132,7 +132,7 @@ enum QuickMatchMethod {
             ]
         }
 
-        /// The fields every entry starts with: the policy's id, name and path.
+        /// Returns the fields every entry starts with: the policy's id, name and path.
         func policyFields(_ policy: PolicyRecord) -> JSONObject {
             [
                 "policyId": .string(policy.policyID), "policyName": .string(policy.name),

@@ -4,7 +4,7 @@ import InventoryStore
 import JSONCore
 import RPCCore
 
-/// What a handler may use while it runs one request.
+/// The session, shared services and logger available to a handler while it runs one request.
 public struct RequestContext: Sendable {
     public let session: Session
     public let environment: ServerEnvironment
@@ -30,7 +30,7 @@ public struct RequestContext: Sendable {
     public var tenant: Tenant {
         get throws(RPCError) {
             guard let tenant = session.tenant else {
-                throw RPCError(.notAuthenticated, "Not authenticated: call session.authenticate first.")
+                throw RPCError.notAuthenticated(method)
             }
             return tenant
         }

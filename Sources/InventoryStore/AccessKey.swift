@@ -9,7 +9,7 @@ import Foundation
 public enum AccessKey {
     public static let prefix = "ask_"
 
-    /// A new random key from OpenSSL's CSPRNG.
+    /// Generates a new random key with OpenSSL's CSPRNG.
     public static func generate() -> String {
         prefix + base64URL(randomBytes(32))
     }

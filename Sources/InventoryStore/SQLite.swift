@@ -62,7 +62,7 @@ public struct Row: Sendable {
     }
 }
 
-/// SQLite's `SQLITE_TRANSIENT`: tells `sqlite3_bind_*` to copy the value before returning.
+/// SQLite's `SQLITE_TRANSIENT`, which makes `sqlite3_bind_*` copy the value before returning.
 private let transientDestructor = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
 /// One SQLite connection with a cache of prepared statements.

@@ -108,12 +108,12 @@ extension JSONValue {
         return false
     }
 
-    /// The member named `key` when this value is an object, else `nil`.
+    /// Returns the member named `key` when this value is an object, else `nil`.
     public subscript(key: String) -> JSONValue? {
         objectValue?[key]
     }
 
-    /// The element at `index` when this value is an array and the index is in range, else `nil`.
+    /// Returns the element at `index` when this value is an array and the index is in range, else `nil`.
     public subscript(index: Int) -> JSONValue? {
         guard let array = arrayValue, array.indices.contains(index) else { return nil }
         return array[index]

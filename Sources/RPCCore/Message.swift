@@ -20,19 +20,19 @@ public struct Request: Sendable {
 /// One element of what a line contained, classified by which members it has.
 public enum IncomingMessage: Sendable {
     case request(Request)
-    /// A message that is not a valid request. It is answered with `error` and `id`, unless it
+    /// A message that is not a valid request. It gets a reply with `error` and `id`, unless it
     /// was a notification (no `id` member at all) with a readable method.
     case invalid(id: RequestID?, error: RPCError)
     /// A response object from the client. The server sends no requests, so it is dropped.
     case response
 }
 
-/// What one line held.
+/// The contents of one line.
 public enum IncomingLine: Sendable {
     case single(IncomingMessage)
     case batch([IncomingMessage])
     /// The line failed before any message could be read: a parse error or an empty batch,
-    /// answered by one error with `"id": null`.
+    /// which gets one error reply with `"id": null`.
     case failure(RPCError)
 }
 

@@ -19,7 +19,7 @@ public enum ResponseEncoding {
         return writer.bytes
     }
 
-    /// A server-to-client notification: a message with `method` and `params` and no `id`.
+    /// Encodes a server-to-client notification: a message with `method` and `params` and no `id`.
     public static func notification(method: String, params: JSONValue) -> [UInt8] {
         var writer = JSONWriter()
         writer.writeRaw(#"{"jsonrpc":"2.0","method":"#)
@@ -38,7 +38,7 @@ public enum ResponseEncoding {
         }
     }
 
-    /// A batch's replies as one line holding a JSON array.
+    /// Encodes a batch's replies as one line containing a JSON array.
     public static func batch(_ replies: [Reply]) -> [UInt8] {
         var writer = JSONWriter()
         writer.writeRaw("[")

@@ -358,7 +358,7 @@ final class Connection<Service: RPCService>: ConnectionHandle, @unchecked Sendab
         }
     }
 
-    /// Whether requests are still running or replies still queued.
+    /// Returns whether requests are still running or replies still queued.
     func isBusy() -> Bool {
         queue.sync { inFlight > 0 || queuedOutputBytes > 0 }
     }

@@ -1,9 +1,9 @@
 import JSONCore
 import RPCCore
 
-/// What the transport needs from the layer that implements the methods.
+/// The interface between the transport and the layer that implements the methods.
 ///
-/// The transport owns framing, JSON-RPC rules, batches and backpressure; the service sees one
+/// The transport owns framing, JSON-RPC rules, batches and backpressure. The service handles one
 /// request at a time and returns its outcome. Each connection gets one session, made when the
 /// connection is accepted and released after it closes.
 public protocol RPCService: Sendable {

@@ -89,7 +89,7 @@ enum UnixSocket {
         return PeerCredentials(pid: credentials.pid, uid: credentials.uid, gid: credentials.gid)
     }
 
-    /// Whether a server accepts connections on `path`. `ECONNREFUSED` means the file is stale.
+    /// Returns whether a server accepts connections on `path`. `ECONNREFUSED` means the file is stale.
     static func isLive(_ path: String) -> Bool {
         guard let fd = try? makeStreamSocket() else { return false }
         defer { close(fd) }
@@ -102,7 +102,7 @@ enum UnixSocket {
 ///
 /// Setting up follows a fixed order so that the socket never exists with looser permissions:
 /// an exclusive `flock` on `<path>.lock` stops two daemons racing for the path; an existing
-/// socket file is probed and replaced only when nobody answers; then `bind`, `chmod`, optional
+/// socket file is probed and replaced only when no server accepts a connection on it; then `bind`, `chmod`, optional
 /// `chown` to a group, and only then `listen`, because a client cannot connect before `listen`.
 public final class UnixSocketListener: Sendable {
     public let path: String
@@ -115,7 +115,7 @@ public final class UnixSocketListener: Sendable {
     ///   - mode: the socket file's permissions, 0600 by default or 0660 with a group.
     ///   - groupID: a group to own the socket file, so that its members may connect.
     /// - Returns: the listener, and whether a stale socket file was replaced.
-    /// - Throws: `SocketError` when another daemon answers on the path, the path is not a
+    /// - Throws: `SocketError` when another daemon accepts connections on the path, the path is not a
     ///   socket, is too long, or a system call fails.
     public static func bind(path: String, mode: mode_t, groupID: gid_t? = nil) throws -> (UnixSocketListener, Bool) {
         _ = try UnixSocket.withAddress(path) { _, _ in () }

@@ -5,7 +5,7 @@ import InventoryStore
 
 /// A sync that stopped before changing anything, with the reason for the operator.
 ///
-/// Thrown when the integration is gone or when Addigy's answer looks like an upstream fault.
+/// Thrown when the integration is gone or when Addigy's response looks like an upstream fault.
 public struct SyncError: Error, Sendable, CustomStringConvertible {
     public let description: String
 

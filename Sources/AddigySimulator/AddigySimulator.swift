@@ -15,8 +15,14 @@ public final class AddigySimulator: Sendable {
     private let clock: any SimulatorClock
     private let server = HTTPServer()
     private let log: RequestLog
-    let devices: DeviceIndex
+    private let content: Mutex<Content>
     private let state: Mutex<State>
+
+    /// The fleet being served, swapped whole by `replaceFleet(_:)`.
+    private struct Content: Sendable {
+        var fleet: Fleet
+        var devices: DeviceIndex
+    }
 
     private struct TokenState {
         var token: SimulatorToken
@@ -42,7 +48,7 @@ public final class AddigySimulator: Sendable {
         self.configuration = configuration
         self.clock = clock
         self.log = RequestLog(capacity: configuration.requestLogCapacity)
-        self.devices = DeviceIndex(devices: configuration.fleet.devices)
+        self.content = Mutex(Content(fleet: configuration.fleet, devices: DeviceIndex(devices: configuration.fleet.devices)))
         var tokens: [String: TokenState] = [:]
         for token in configuration.tokens {
             tokens[token.value] = TokenState(token: token)
@@ -84,7 +90,17 @@ public final class AddigySimulator: Sendable {
         "http://127.0.0.1:\(port ?? 0)\(AddigySimulator.basePath)"
     }
 
-    public var organizationId: String { configuration.fleet.organizationId }
+    public var organizationId: String { content.withLock { $0.fleet.organizationId } }
+
+    /// The fleet being served now.
+    public var fleet: Fleet { content.withLock { $0.fleet } }
+
+    /// Serves `fleet` from the next request on, as if devices had enrolled, moved or left in
+    /// Addigy meanwhile. A request already running finishes with the old fleet.
+    public func replaceFleet(_ fleet: Fleet) {
+        let devices = DeviceIndex(devices: fleet.devices)
+        content.withLock { $0 = Content(fleet: fleet, devices: devices) }
+    }
 
     /// Every request served so far, oldest first, up to `requestLogCapacity` entries.
     public var requestLog: [SimulatorRequest] { log.snapshot }
@@ -123,7 +139,11 @@ public final class AddigySimulator: Sendable {
             response = rejection
             entry.fault = fault
         case .admitted(let token, let truncation):
-            var context = RouteContext(token: token, organizationId: organizationId, devices: devices, policies: configuration.fleet.policies)
+            let served = content.withLock { $0 }
+            var context = RouteContext(
+                token: token, organizationId: served.fleet.organizationId, devices: served.devices,
+                policies: served.fleet.policies
+            )
             response = Router.respond(to: request, context: &context)
             entry.page = context.page
             entry.perPage = context.perPage

@@ -28,11 +28,11 @@ let package = Package(
         .target(name: "RPCCore", dependencies: ["JSONCore"]),
         .target(name: "DaemonLog"),
         .target(name: "RPCTransport", dependencies: ["RPCCore", "JSONCore", "DaemonLog"]),
-        .target(name: "InventoryStore", dependencies: ["CSQLite", "CCrypto", "DaemonLog"]),
+        .target(name: "InventoryStore", dependencies: ["CSQLite", "CCrypto", "DaemonLog", "JSONCore"]),
         // Reads Addigy's V2 API: typed requests, tolerant decoding, rate limiting and retries.
         .target(name: "AddigyClient", dependencies: ["JSONCore", "DaemonLog", "CCrypto"]),
         // Brings Addigy data into the store: policy trees now, devices later.
-        .target(name: "SyncEngine", dependencies: ["AddigyClient", "InventoryStore", "DaemonLog"]),
+        .target(name: "SyncEngine", dependencies: ["AddigyClient", "InventoryStore", "DaemonLog", "JSONCore"]),
         .target(
             name: "DaemonServer",
             dependencies: [

@@ -1,11 +1,12 @@
 import Foundation
+import JSONCore
 
 /// Timestamps as the store writes them: ISO 8601 in UTC with milliseconds, which sort as text.
 public enum Timestamp {
     private static let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
 
     public static func string(_ date: Date) -> String {
-        date.formatted(style)
+        ISO8601.string(from: date)
     }
 
     public static func now() -> String {

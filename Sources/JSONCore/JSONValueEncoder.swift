@@ -268,11 +268,27 @@ private struct IndexKey: CodingKey {
 public enum ISO8601 {
     private static let formatStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
 
+    private static let wholeSeconds = Date.ISO8601FormatStyle(timeZone: .gmt)
+
+    /// Formats `date` at the nearest millisecond. The milliseconds are computed here rather than
+    /// by the format style, which truncates: .718 held as .71799999 would print as .717.
     public static func string(from date: Date) -> String {
-        date.formatted(formatStyle)
+        let (seconds, milliseconds) = Int64((date.timeIntervalSince1970 * 1000).rounded())
+            .floorQuotientAndRemainder(dividingBy: 1000)
+        let whole = Date(timeIntervalSince1970: Double(seconds)).formatted(wholeSeconds)
+        let digits = String(milliseconds)
+        return whole.dropLast() + "." + String(repeating: "0", count: 3 - digits.count) + digits + "Z"
     }
 
     public static func date(from string: String) -> Date? {
         try? formatStyle.parse(string)
+    }
+}
+
+extension Int64 {
+    /// Quotient rounded toward negative infinity and a remainder that is never negative.
+    func floorQuotientAndRemainder(dividingBy divisor: Int64) -> (quotient: Int64, remainder: Int64) {
+        let (quotient, remainder) = quotientAndRemainder(dividingBy: divisor)
+        return remainder < 0 ? (quotient - 1, remainder + divisor) : (quotient, remainder)
     }
 }

@@ -166,6 +166,10 @@ extension Store {
         guard mapped == 0 else {
             throw StoreError.inUse(kind: "company", id: id, dependents: "\(mapped) mapped policies")
         }
+        let devices = try database.query("SELECT COUNT(*) FROM devices WHERE company_id = ?", [.text(id)]).first?.int(0) ?? 0
+        guard devices == 0 else {
+            throw StoreError.inUse(kind: "company", id: id, dependents: "\(devices) devices")
+        }
         try database.execute("DELETE FROM companies WHERE id = ? AND tenant_id = ?", [.text(id), .text(tenantID)])
         return database.changes == 1
     }

@@ -16,10 +16,13 @@ public struct PolicyRecord: Sendable, Equatable {
     public var externalIDs: ExternalIDs
     /// When the policy disappeared from Addigy; `nil` while it exists.
     public var removedAt: Date?
+    /// Devices located in the policy at the last complete device sync, mapped or not; `nil`
+    /// before the first one. Written by the device sync only.
+    public var deviceCount: Int?
 
     public init(
         integrationID: String, policyID: String, name: String, parentID: String?, treeParentID: String?, path: [String],
-        organizationID: String?, externalIDs: ExternalIDs, removedAt: Date? = nil
+        organizationID: String?, externalIDs: ExternalIDs, removedAt: Date? = nil, deviceCount: Int? = nil
     ) {
         self.integrationID = integrationID
         self.policyID = policyID
@@ -30,6 +33,7 @@ public struct PolicyRecord: Sendable, Equatable {
         self.organizationID = organizationID
         self.externalIDs = externalIDs
         self.removedAt = removedAt
+        self.deviceCount = deviceCount
     }
 }
 
@@ -73,7 +77,7 @@ public struct PolicySyncChanges: Sendable, Equatable {
 extension Store {
     private static let policyColumns = """
         integration_id, policy_id, name, parent_id, tree_parent_id, path, organization_id, autotask_id, \
-        connectwise_id, itglue_id, removed_at
+        connectwise_id, itglue_id, removed_at, device_count
         """
 
     /// Separates path elements in the stored text; a control character that no name contains.
@@ -89,7 +93,8 @@ extension Store {
             path: (row.string(5) ?? "").components(separatedBy: pathSeparator),
             organizationID: row.string(6),
             externalIDs: ExternalIDs(autotask: row.string(7), connectwise: row.string(8), itglue: row.string(9)),
-            removedAt: row.string(10).flatMap(Timestamp.date)
+            removedAt: row.string(10).flatMap(Timestamp.date),
+            deviceCount: row.int(11).map(Int.init)
         )
     }
 
@@ -134,6 +139,7 @@ extension Store {
                 }
                 var comparable = old
                 comparable.removedAt = nil
+                comparable.deviceCount = nil
                 if old.removedAt != nil {
                     changes.restored += 1
                 } else if comparable == policy {

@@ -8,14 +8,18 @@ public final class BackgroundWork: Sendable {
 
     public init() {}
 
-    /// Starts `operation` in a task that is tracked until it ends.
-    public func start(_ operation: @escaping @Sendable () async -> Void) {
+    /// Starts `operation` in a task that is tracked until it ends, and returns the task so that
+    /// the caller can cancel it.
+    @discardableResult
+    public func start(_ operation: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
         let id = UUID()
-        tasks.withLock { tasks in
-            tasks[id] = Task { [weak self] in
+        return tasks.withLock { tasks in
+            let task = Task { [weak self] in
                 await operation()
                 self?.finish(id)
             }
+            tasks[id] = task
+            return task
         }
     }
 

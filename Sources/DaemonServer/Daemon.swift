@@ -26,6 +26,10 @@ public enum Daemon {
             try prepareDirectories(configuration)
             store = try Store(path: configuration.stateDirectory + "/" + Store.fileName, logger: logger)
             try await DefaultTenant.ensure(in: store, stateDirectory: configuration.stateDirectory, logger: logger)
+            let interrupted = try await store.failInterruptedSyncRuns(at: Date())
+            if interrupted > 0 {
+                logger.warning("marked sync runs of the last daemon as interrupted", [("count", interrupted)])
+            }
             (server, environment) = try await startServer(configuration, store: store, logger: logger)
         } catch {
             logger.error("startup failed", [("error", String(describing: error))])

@@ -90,8 +90,9 @@ enum IntegrationMethods {
             )
             try await context.store.insertIntegration(record)
             context.logger.notice("integration created", [("integration.id", id), ("addigy.token", token.fingerprint)])
-            PolicySyncRunner.start(
-                integrationID: id, tenantID: tenant.id, environment: context.environment, logger: context.logger
+            _ = try await context.environment.sync.start(
+                integrationID: id, tenantID: tenant.id, scope: .policies, trigger: "create",
+                environment: context.environment, logger: context.logger
             )
             return integrationJSON(record)
         },
@@ -164,11 +165,13 @@ enum IntegrationMethods {
             let tenant = try context.tenant
             let id = try params.uuid("integrationId")
             let record = try await loadIntegration(id, tenantID: tenant.id, context: context)
-            PolicySyncRunner.start(
-                integrationID: record.id, tenantID: tenant.id, environment: context.environment, logger: context.logger
+            let (run, _) = try await context.environment.sync.start(
+                integrationID: record.id, tenantID: tenant.id, scope: .all, trigger: "resync",
+                environment: context.environment, logger: context.logger
             )
             context.logger.info("resync started", [("integration.id", record.id)])
-            return ["integrationId": .string(record.id), "started": true, "scopes": ["policies"]]
+            return ["integrationId": .string(record.id), "started": true, "runId": .string(run.id),
+                    "scopes": ["policies", "devices"]]
         },
 
         .async("integration.delete", access: .tenant) { params, context in

@@ -6,7 +6,7 @@ extension OpenRPCDocument {
   "openrpc": "1.3.2",
   "info": {
     "title": "AddigySync daemon",
-    "version": "1.4",
+    "version": "1.5",
     "description": "JSON-RPC 2.0 over a Unix domain socket, one message per line. See protocol/README.md for framing, sessions and notifications. info.version is the protocol version."
   },
   "servers": [
@@ -1664,7 +1664,7 @@ extension OpenRPCDocument {
     {
       "name": "integration.resync",
       "summary": "Sync an integration again from Addigy.",
-      "description": "Starts the sync in the background and returns at once; policies.list shows the new syncedAt when it completes. Mappings are kept. This version syncs policies; scopes lists what the started sync covers.",
+      "description": "Starts one run that syncs policies, then devices, or returns the run already going. Mappings, staged devices and imported devices are kept.",
       "tags": [
         {
           "name": "integrations"
@@ -1688,6 +1688,7 @@ extension OpenRPCDocument {
           "required": [
             "integrationId",
             "started",
+            "runId",
             "scopes"
           ],
           "properties": {
@@ -1697,13 +1698,1524 @@ extension OpenRPCDocument {
             "started": {
               "const": true
             },
+            "runId": {
+              "$ref": "#/components/schemas/Id"
+            },
             "scopes": {
               "type": "array",
               "items": {
                 "enum": [
-                  "policies"
+                  "policies",
+                  "devices"
                 ]
               }
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
+    },
+    {
+      "name": "assetTypes.list",
+      "summary": "List asset types by name.",
+      "tags": [
+        {
+          "name": "assetTypes"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "limit",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/Limit"
+          }
+        },
+        {
+          "name": "cursor",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/Cursor"
+          }
+        }
+      ],
+      "result": {
+        "name": "page",
+        "schema": {
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "items",
+            "nextCursor"
+          ],
+          "properties": {
+            "items": {
+              "type": "array",
+              "items": {
+                "$ref": "#/components/schemas/AssetType"
+              }
+            },
+            "nextCursor": {
+              "$ref": "#/components/schemas/NextCursor"
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
+    },
+    {
+      "name": "assetTypes.create",
+      "summary": "Create an asset type.",
+      "tags": [
+        {
+          "name": "assetTypes"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "name",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/AssetTypeName"
+          }
+        }
+      ],
+      "result": {
+        "name": "assetType",
+        "schema": {
+          "$ref": "#/components/schemas/AssetType"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/Conflict"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
+    },
+    {
+      "name": "assetTypes.update",
+      "summary": "Rename an asset type.",
+      "tags": [
+        {
+          "name": "assetTypes"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "assetTypeId",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        },
+        {
+          "name": "name",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/AssetTypeName"
+          }
+        }
+      ],
+      "result": {
+        "name": "assetType",
+        "schema": {
+          "$ref": "#/components/schemas/AssetType"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/Conflict"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
+    },
+    {
+      "name": "assetTypes.delete",
+      "summary": "Delete an asset type that nothing uses.",
+      "description": "Fails with 4009 while a device type is mapped to it or a device has it.",
+      "tags": [
+        {
+          "name": "assetTypes"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "assetTypeId",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        },
+        {
+          "name": "confirm",
+          "required": true,
+          "schema": {
+            "const": true
+          },
+          "description": "Must be true."
+        }
+      ],
+      "result": {
+        "name": "deleted",
+        "schema": {
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "deleted",
+            "assetTypeId"
+          ],
+          "properties": {
+            "deleted": {
+              "const": true
+            },
+            "assetTypeId": {
+              "$ref": "#/components/schemas/Id"
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/Conflict"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
+    },
+    {
+      "name": "deviceTypes.list",
+      "summary": "List the device types seen in an integration's staged devices.",
+      "tags": [
+        {
+          "name": "deviceTypes"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "integrationId",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        }
+      ],
+      "result": {
+        "name": "page",
+        "schema": {
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "items",
+            "nextCursor"
+          ],
+          "properties": {
+            "items": {
+              "type": "array",
+              "items": {
+                "$ref": "#/components/schemas/DeviceType"
+              }
+            },
+            "nextCursor": {
+              "type": "null",
+              "description": "Always null: an integration has few device types."
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
+    },
+    {
+      "name": "deviceTypes.map",
+      "summary": "Map a device type to an asset type by hand.",
+      "tags": [
+        {
+          "name": "deviceTypes"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "integrationId",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        },
+        {
+          "name": "deviceType",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/DeviceTypeName"
+          }
+        },
+        {
+          "name": "assetTypeId",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        }
+      ],
+      "result": {
+        "name": "deviceType",
+        "schema": {
+          "$ref": "#/components/schemas/DeviceType"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
+    },
+    {
+      "name": "deviceTypes.unmap",
+      "summary": "Remove a device type's mapping; this also turns its Auto-Sync off.",
+      "tags": [
+        {
+          "name": "deviceTypes"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "integrationId",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        },
+        {
+          "name": "deviceType",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/DeviceTypeName"
+          }
+        }
+      ],
+      "result": {
+        "name": "deviceType",
+        "schema": {
+          "$ref": "#/components/schemas/DeviceType"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
+    },
+    {
+      "name": "deviceTypes.quickMatch",
+      "summary": "Map unmapped device types to asset types by name where the match is certain.",
+      "description": "Tiers: the same name (1.0), an asset type whose name contains the device type (0.95), the kind of device such as Laptop for a MacBook or Tablet for an iPad (0.92), a generic computer type for a Mac (0.8, suggested only). Mapped types are never changed.",
+      "tags": [
+        {
+          "name": "deviceTypes"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "integrationId",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        },
+        {
+          "name": "dryRun",
+          "required": false,
+          "schema": {
+            "type": "boolean",
+            "default": false
+          },
+          "description": "Report what would be mapped without mapping anything."
+        },
+        {
+          "name": "threshold",
+          "required": false,
+          "schema": {
+            "type": "number",
+            "minimum": 0.5,
+            "maximum": 1,
+            "default": 0.9
+          },
+          "description": "The confidence a match needs to be applied."
+        }
+      ],
+      "result": {
+        "name": "matches",
+        "schema": {
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "dryRun",
+            "applied",
+            "suggested",
+            "unmatched",
+            "kept"
+          ],
+          "properties": {
+            "dryRun": {
+              "type": "boolean"
+            },
+            "applied": {
+              "type": "array",
+              "items": {
+                "$ref": "#/components/schemas/DeviceTypeMatch"
+              }
+            },
+            "suggested": {
+              "type": "array",
+              "items": {
+                "$ref": "#/components/schemas/DeviceTypeMatch"
+              },
+              "description": "Best candidates below the threshold or tied; nothing is mapped."
+            },
+            "unmatched": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "deviceType",
+                  "reason"
+                ],
+                "properties": {
+                  "deviceType": {
+                    "type": "string"
+                  },
+                  "reason": {
+                    "type": "string"
+                  }
+                }
+              }
+            },
+            "kept": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "deviceType",
+                  "assetTypeId",
+                  "assetTypeName"
+                ],
+                "properties": {
+                  "deviceType": {
+                    "type": "string"
+                  },
+                  "assetTypeId": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  },
+                  "assetTypeName": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  }
+                }
+              },
+              "description": "Types that were mapped already and were left alone."
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
+    },
+    {
+      "name": "deviceTypes.quickCreate",
+      "summary": "Create an asset type named after each unmapped device type, and map it.",
+      "tags": [
+        {
+          "name": "deviceTypes"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "integrationId",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        },
+        {
+          "name": "dryRun",
+          "required": false,
+          "schema": {
+            "type": "boolean",
+            "default": false
+          }
+        }
+      ],
+      "result": {
+        "name": "created",
+        "schema": {
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "dryRun",
+            "created",
+            "mapped"
+          ],
+          "properties": {
+            "dryRun": {
+              "type": "boolean"
+            },
+            "created": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "deviceType",
+                  "assetTypeId",
+                  "assetTypeName"
+                ],
+                "properties": {
+                  "deviceType": {
+                    "type": "string"
+                  },
+                  "assetTypeId": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  },
+                  "assetTypeName": {
+                    "type": "string"
+                  }
+                }
+              }
+            },
+            "mapped": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "deviceType",
+                  "assetTypeId",
+                  "assetTypeName"
+                ],
+                "properties": {
+                  "deviceType": {
+                    "type": "string"
+                  },
+                  "assetTypeId": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  },
+                  "assetTypeName": {
+                    "type": "string"
+                  }
+                }
+              },
+              "description": "Types mapped to an asset type of the same name that existed already."
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/Conflict"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
+    },
+    {
+      "name": "deviceTypes.setAutoSync",
+      "summary": "Turn Auto-Sync on or off for a device type.",
+      "description": "Auto-Sync needs a mapping: turning it on for an unmapped type fails with 4012.",
+      "tags": [
+        {
+          "name": "deviceTypes"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "integrationId",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        },
+        {
+          "name": "deviceType",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/DeviceTypeName"
+          }
+        },
+        {
+          "name": "enabled",
+          "required": true,
+          "schema": {
+            "type": "boolean"
+          }
+        }
+      ],
+      "result": {
+        "name": "deviceType",
+        "schema": {
+          "$ref": "#/components/schemas/DeviceType"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/PreconditionFailed"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
+    },
+    {
+      "name": "deviceTypes.setIgnored",
+      "summary": "Ignore a device type, or stop ignoring it.",
+      "tags": [
+        {
+          "name": "deviceTypes"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "integrationId",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        },
+        {
+          "name": "deviceType",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/DeviceTypeName"
+          }
+        },
+        {
+          "name": "ignored",
+          "required": true,
+          "schema": {
+            "type": "boolean"
+          }
+        }
+      ],
+      "result": {
+        "name": "deviceType",
+        "schema": {
+          "$ref": "#/components/schemas/DeviceType"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
+    },
+    {
+      "name": "devices.listStaged",
+      "summary": "List an integration's staged devices by name.",
+      "tags": [
+        {
+          "name": "devices"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "integrationId",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        },
+        {
+          "name": "status",
+          "required": false,
+          "schema": {
+            "enum": [
+              "pending",
+              "imported",
+              "ignored",
+              "blocked",
+              "missing"
+            ]
+          }
+        },
+        {
+          "name": "policyId",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/PolicyId"
+          }
+        },
+        {
+          "name": "deviceType",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/DeviceTypeName"
+          }
+        },
+        {
+          "name": "search",
+          "required": false,
+          "schema": {
+            "type": "string",
+            "maxLength": 200
+          },
+          "description": "Only devices whose name or serial number contains this text, without regard to case."
+        },
+        {
+          "name": "limit",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/Limit"
+          }
+        },
+        {
+          "name": "cursor",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/Cursor"
+          }
+        }
+      ],
+      "result": {
+        "name": "page",
+        "schema": {
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "items",
+            "nextCursor"
+          ],
+          "properties": {
+            "items": {
+              "type": "array",
+              "items": {
+                "$ref": "#/components/schemas/StagedDevice"
+              }
+            },
+            "nextCursor": {
+              "$ref": "#/components/schemas/NextCursor"
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
+    },
+    {
+      "name": "devices.import",
+      "summary": "Import staged devices into the inventory.",
+      "description": "All devices of one call are written in one transaction: a device is imported whole or not at all.",
+      "tags": [
+        {
+          "name": "devices"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "integrationId",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        },
+        {
+          "name": "agentIds",
+          "required": false,
+          "schema": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 10000,
+            "items": {
+              "$ref": "#/components/schemas/AgentId"
+            }
+          },
+          "description": "The devices to import. Give this or all."
+        },
+        {
+          "name": "all",
+          "required": false,
+          "schema": {
+            "type": "boolean",
+            "default": false
+          },
+          "description": "Import every pending device; devices blocked by a missing mapping are reported in failed."
+        },
+        {
+          "name": "dryRun",
+          "required": false,
+          "schema": {
+            "type": "boolean",
+            "default": false
+          },
+          "description": "Report what would happen without writing anything."
+        }
+      ],
+      "result": {
+        "name": "outcome",
+        "schema": {
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "dryRun",
+            "imported",
+            "alreadyImported",
+            "failed"
+          ],
+          "properties": {
+            "dryRun": {
+              "type": "boolean"
+            },
+            "imported": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "agentId",
+                  "deviceId",
+                  "companyId",
+                  "reenrolledFrom"
+                ],
+                "properties": {
+                  "agentId": {
+                    "$ref": "#/components/schemas/AgentId"
+                  },
+                  "deviceId": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "description": "Null in a dry run."
+                  },
+                  "companyId": {
+                    "$ref": "#/components/schemas/Id"
+                  },
+                  "reenrolledFrom": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "description": "The earlier agent id of a re-enrolled device, whose inventory device this one took over."
+                  }
+                }
+              }
+            },
+            "alreadyImported": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "agentId",
+                  "deviceId"
+                ],
+                "properties": {
+                  "agentId": {
+                    "$ref": "#/components/schemas/AgentId"
+                  },
+                  "deviceId": {
+                    "$ref": "#/components/schemas/Id"
+                  }
+                }
+              },
+              "description": "Importing these again changed nothing."
+            },
+            "failed": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "agentId",
+                  "code",
+                  "message"
+                ],
+                "properties": {
+                  "agentId": {
+                    "type": "string"
+                  },
+                  "code": {
+                    "enum": [
+                      "not_staged",
+                      "device_type_unmapped",
+                      "device_type_ignored",
+                      "policy_unmapped",
+                      "missing_upstream"
+                    ]
+                  },
+                  "message": {
+                    "type": "string"
+                  }
+                }
+              }
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
+    },
+    {
+      "name": "devices.list",
+      "summary": "List inventory devices by name.",
+      "tags": [
+        {
+          "name": "devices"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "companyId",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        },
+        {
+          "name": "assetTypeId",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        },
+        {
+          "name": "integrationId",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        },
+        {
+          "name": "search",
+          "required": false,
+          "schema": {
+            "type": "string",
+            "maxLength": 200
+          },
+          "description": "Only devices whose name or serial number contains this text, without regard to case."
+        },
+        {
+          "name": "limit",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/Limit"
+          }
+        },
+        {
+          "name": "cursor",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/Cursor"
+          }
+        }
+      ],
+      "result": {
+        "name": "page",
+        "schema": {
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "items",
+            "nextCursor"
+          ],
+          "properties": {
+            "items": {
+              "type": "array",
+              "items": {
+                "$ref": "#/components/schemas/Device"
+              }
+            },
+            "nextCursor": {
+              "$ref": "#/components/schemas/NextCursor"
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
+    },
+    {
+      "name": "devices.get",
+      "summary": "Get an inventory device with its extended data.",
+      "tags": [
+        {
+          "name": "devices"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "deviceId",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        }
+      ],
+      "result": {
+        "name": "device",
+        "schema": {
+          "$ref": "#/components/schemas/DeviceRecord"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
+    },
+    {
+      "name": "devices.update",
+      "summary": "Change an inventory device by hand; each changed field is locked against later syncs.",
+      "tags": [
+        {
+          "name": "devices"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "deviceId",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        },
+        {
+          "name": "name",
+          "required": false,
+          "schema": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 200
+          }
+        },
+        {
+          "name": "assetTypeId",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        },
+        {
+          "name": "companyId",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        },
+        {
+          "name": "notes",
+          "required": false,
+          "schema": {
+            "type": "string",
+            "maxLength": 10000
+          },
+          "description": "An empty string clears the notes."
+        }
+      ],
+      "result": {
+        "name": "device",
+        "schema": {
+          "$ref": "#/components/schemas/DeviceRecord"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
+    },
+    {
+      "name": "devices.unlock",
+      "summary": "Unlock fields so that syncs set them from Addigy again.",
+      "tags": [
+        {
+          "name": "devices"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "deviceId",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        },
+        {
+          "name": "fields",
+          "required": true,
+          "schema": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 4,
+            "items": {
+              "enum": [
+                "name",
+                "assetTypeId",
+                "companyId",
+                "notes"
+              ]
+            }
+          }
+        }
+      ],
+      "result": {
+        "name": "device",
+        "schema": {
+          "$ref": "#/components/schemas/DeviceRecord"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
+    },
+    {
+      "name": "reports.compliance",
+      "summary": "Report the inventory devices that fail security and health checks.",
+      "description": "A device fails a check only on a known bad value: FileVault, firewall, Gatekeeper or SIP off (Macs only), not enrolled in MDM, not seen for more than 30 days, less than 10% disk free, more than 1000 battery cycles. Unknown facts are counted apart.",
+      "tags": [
+        {
+          "name": "reports"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "companyId",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          },
+          "description": "Only this company."
+        },
+        {
+          "name": "asOf",
+          "required": false,
+          "schema": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "description": "The time the offline check counts from; now by default."
+        }
+      ],
+      "result": {
+        "name": "report",
+        "schema": {
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "asOf",
+            "rules",
+            "total",
+            "companies"
+          ],
+          "properties": {
+            "asOf": {
+              "type": "string",
+              "format": "date-time"
+            },
+            "rules": {
+              "type": "object",
+              "additionalProperties": false,
+              "required": [
+                "offlineDays",
+                "minimumFreeDiskPercent",
+                "maximumBatteryCycles"
+              ],
+              "properties": {
+                "offlineDays": {
+                  "type": "integer"
+                },
+                "minimumFreeDiskPercent": {
+                  "type": "number"
+                },
+                "maximumBatteryCycles": {
+                  "type": "integer"
+                }
+              }
+            },
+            "total": {
+              "$ref": "#/components/schemas/ComplianceSummary"
+            },
+            "companies": {
+              "type": "array",
+              "items": {
+                "$ref": "#/components/schemas/CompanyCompliance"
+              }
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
+    },
+    {
+      "name": "sync.start",
+      "summary": "Start a sync run, or join the run already going.",
+      "description": "Returns at once; sync.history shows the run's outcome.",
+      "tags": [
+        {
+          "name": "sync"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "integrationId",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        },
+        {
+          "name": "scope",
+          "required": false,
+          "schema": {
+            "enum": [
+              "policies",
+              "devices",
+              "all"
+            ],
+            "default": "all"
+          }
+        }
+      ],
+      "result": {
+        "name": "run",
+        "schema": {
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "runId",
+            "started",
+            "scope",
+            "status"
+          ],
+          "properties": {
+            "runId": {
+              "$ref": "#/components/schemas/Id"
+            },
+            "started": {
+              "type": "boolean",
+              "description": "false when a running run already covers the scope; runId is then that run's id."
+            },
+            "scope": {
+              "enum": [
+                "policies",
+                "devices",
+                "all"
+              ]
+            },
+            "status": {
+              "enum": [
+                "running",
+                "succeeded",
+                "failed",
+                "cancelled"
+              ]
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
+    },
+    {
+      "name": "sync.history",
+      "summary": "List an integration's sync runs, newest first.",
+      "tags": [
+        {
+          "name": "sync"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "integrationId",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        },
+        {
+          "name": "scope",
+          "required": false,
+          "schema": {
+            "enum": [
+              "policies",
+              "devices",
+              "all"
+            ]
+          }
+        },
+        {
+          "name": "limit",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/Limit"
+          }
+        },
+        {
+          "name": "cursor",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/Cursor"
+          }
+        }
+      ],
+      "result": {
+        "name": "page",
+        "schema": {
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "items",
+            "nextCursor"
+          ],
+          "properties": {
+            "items": {
+              "type": "array",
+              "items": {
+                "$ref": "#/components/schemas/SyncRun"
+              }
+            },
+            "nextCursor": {
+              "$ref": "#/components/schemas/NextCursor"
             }
           }
         }
@@ -2099,6 +3611,7 @@ extension OpenRPCDocument {
           "parentId",
           "path",
           "removedAt",
+          "deviceCount",
           "mapping"
         ],
         "properties": {
@@ -2139,6 +3652,14 @@ extension OpenRPCDocument {
                 "$ref": "#/components/schemas/PolicyMapping"
               }
             ]
+          },
+          "deviceCount": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 0,
+            "description": "Devices located in the policy at the last complete device sync, whether or not it is mapped; null before the first device sync."
           }
         }
       },
@@ -2214,6 +3735,1353 @@ extension OpenRPCDocument {
           "reason": {
             "type": "string",
             "description": "Why, in words a person can check, such as \"PSA id match (autotask 123)\" or \"fuzzy 0.93 on 'acme dental'\"."
+          }
+        }
+      },
+      "AssetTypeName": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 100,
+        "description": "Trimmed; unique within the tenant without regard to case."
+      },
+      "AssetType": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "assetTypeId",
+          "name",
+          "createdAt",
+          "updatedAt"
+        ],
+        "properties": {
+          "assetTypeId": {
+            "$ref": "#/components/schemas/Id"
+          },
+          "name": {
+            "type": "string"
+          },
+          "createdAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "updatedAt": {
+            "type": "string",
+            "format": "date-time"
+          }
+        }
+      },
+      "DeviceTypeName": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 200,
+        "description": "An Addigy device type as deviceTypes.list shows it, such as \"MacBook Pro\" or \"iPad\"."
+      },
+      "DeviceType": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "deviceType",
+          "mapsTo",
+          "autoSync",
+          "ignored",
+          "deviceCount",
+          "pendingCount",
+          "importedCount"
+        ],
+        "properties": {
+          "deviceType": {
+            "type": "string"
+          },
+          "mapsTo": {
+            "oneOf": [
+              {
+                "type": "null"
+              },
+              {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "assetTypeId",
+                  "assetTypeName",
+                  "source"
+                ],
+                "properties": {
+                  "assetTypeId": {
+                    "$ref": "#/components/schemas/Id"
+                  },
+                  "assetTypeName": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  },
+                  "source": {
+                    "enum": [
+                      "manual",
+                      "quickMatch",
+                      "quickCreate",
+                      null
+                    ]
+                  }
+                }
+              }
+            ]
+          },
+          "autoSync": {
+            "type": "boolean",
+            "description": "Each device sync imports new devices of this type."
+          },
+          "ignored": {
+            "type": "boolean",
+            "description": "Devices of this type are never imported and leave the pending counts."
+          },
+          "deviceCount": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Staged devices of this type that Addigy still reports."
+          },
+          "pendingCount": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Of those, the ones not imported yet; 0 for an ignored type."
+          },
+          "importedCount": {
+            "type": "integer",
+            "minimum": 0
+          }
+        }
+      },
+      "DeviceTypeMatch": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "deviceType",
+          "assetTypeId",
+          "assetTypeName",
+          "confidence",
+          "reason"
+        ],
+        "properties": {
+          "deviceType": {
+            "type": "string"
+          },
+          "assetTypeId": {
+            "$ref": "#/components/schemas/Id"
+          },
+          "assetTypeName": {
+            "type": "string"
+          },
+          "confidence": {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 1
+          },
+          "reason": {
+            "type": "string"
+          },
+          "candidates": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/DeviceTypeMatch"
+            }
+          }
+        }
+      },
+      "AgentId": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 128,
+        "description": "Addigy's agent id of a device: the key of a staged device."
+      },
+      "StagedDevice": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "agentId",
+          "name",
+          "deviceType",
+          "companyId",
+          "companyName",
+          "policyId",
+          "manufacturer",
+          "model",
+          "serialNumber",
+          "status",
+          "blockedReason",
+          "deviceId",
+          "missingSince"
+        ],
+        "properties": {
+          "agentId": {
+            "$ref": "#/components/schemas/AgentId"
+          },
+          "name": {
+            "type": "string"
+          },
+          "deviceType": {
+            "type": "string"
+          },
+          "companyId": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "The company of the device's mapped policy; null when that policy is no longer mapped."
+          },
+          "companyName": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "policyId": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "manufacturer": {
+            "const": "Apple"
+          },
+          "model": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "The hardware model identifier, such as MacBookPro18,1."
+          },
+          "serialNumber": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "status": {
+            "enum": [
+              "pending",
+              "imported",
+              "ignored",
+              "blocked",
+              "missing"
+            ],
+            "description": "pending: ready to import. blocked: its device type or policy needs a mapping first (see blockedReason). missing: gone from Addigy at the last complete sync."
+          },
+          "blockedReason": {
+            "enum": [
+              "device_type_unmapped",
+              "policy_unmapped",
+              null
+            ]
+          },
+          "deviceId": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "The inventory device it was imported as."
+          },
+          "missingSince": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time"
+          }
+        }
+      },
+      "DeviceHardware": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "modelName",
+          "modelIdentifier",
+          "processor",
+          "chip",
+          "memoryGB",
+          "diskTotalGB",
+          "diskFreeGB",
+          "diskFreePercent",
+          "diskUsedPercent"
+        ],
+        "properties": {
+          "modelName": {
+            "type": "string",
+            "description": "The device type."
+          },
+          "modelIdentifier": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "processor": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "chip": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "memoryGB": {
+            "type": [
+              "number",
+              "null"
+            ]
+          },
+          "diskTotalGB": {
+            "type": [
+              "number",
+              "null"
+            ]
+          },
+          "diskFreeGB": {
+            "type": [
+              "number",
+              "null"
+            ]
+          },
+          "diskFreePercent": {
+            "type": [
+              "number",
+              "null"
+            ]
+          },
+          "diskUsedPercent": {
+            "type": [
+              "number",
+              "null"
+            ]
+          }
+        }
+      },
+      "DeviceSecurity": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "fileVaultEnabled",
+          "fileVaultKeyEscrowed",
+          "firewallEnabled",
+          "gatekeeperEnabled",
+          "systemIntegrityProtectionEnabled",
+          "mdmEnrolled",
+          "mdmProfileApproved",
+          "supervised",
+          "enrolledViaDEP"
+        ],
+        "properties": {
+          "fileVaultEnabled": {
+            "type": [
+              "boolean",
+              "null"
+            ]
+          },
+          "fileVaultKeyEscrowed": {
+            "type": [
+              "boolean",
+              "null"
+            ]
+          },
+          "firewallEnabled": {
+            "type": [
+              "boolean",
+              "null"
+            ]
+          },
+          "gatekeeperEnabled": {
+            "type": [
+              "boolean",
+              "null"
+            ]
+          },
+          "systemIntegrityProtectionEnabled": {
+            "type": [
+              "boolean",
+              "null"
+            ]
+          },
+          "mdmEnrolled": {
+            "type": [
+              "boolean",
+              "null"
+            ]
+          },
+          "mdmProfileApproved": {
+            "type": [
+              "boolean",
+              "null"
+            ]
+          },
+          "supervised": {
+            "type": [
+              "boolean",
+              "null"
+            ]
+          },
+          "enrolledViaDEP": {
+            "type": [
+              "boolean",
+              "null"
+            ]
+          }
+        },
+        "description": "Tri-state: true, false, or null when Addigy does not know."
+      },
+      "DeviceNetwork": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "hostname",
+          "lanIP",
+          "wanIP",
+          "wifiMAC",
+          "ethernetMAC"
+        ],
+        "properties": {
+          "hostname": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "lanIP": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "wanIP": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "wifiMAC": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "ethernetMAC": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        }
+      },
+      "DeviceBattery": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "percent",
+          "charging",
+          "cycleCount"
+        ],
+        "properties": {
+          "percent": {
+            "type": [
+              "number",
+              "null"
+            ]
+          },
+          "charging": {
+            "type": [
+              "boolean",
+              "null"
+            ]
+          },
+          "cycleCount": {
+            "type": [
+              "number",
+              "null"
+            ]
+          }
+        },
+        "description": "All null on devices without a battery."
+      },
+      "DeviceUser": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "currentUser",
+          "email"
+        ],
+        "properties": {
+          "currentUser": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "email": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "From Addigy Identity, where Addigy has it."
+          }
+        }
+      },
+      "DeviceSystem": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "osVersion",
+          "systemVersion",
+          "buildVersion",
+          "agentVersion",
+          "lastSeenAt",
+          "online",
+          "udid",
+          "registeredAt",
+          "warrantyExpiresAt",
+          "platform"
+        ],
+        "properties": {
+          "osVersion": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "systemVersion": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "buildVersion": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "agentVersion": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "lastSeenAt": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time"
+          },
+          "online": {
+            "type": [
+              "boolean",
+              "null"
+            ]
+          },
+          "udid": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "registeredAt": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time"
+          },
+          "warrantyExpiresAt": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time"
+          },
+          "platform": {
+            "enum": [
+              "macOS",
+              "iOS",
+              "iPadOS",
+              "tvOS",
+              "watchOS",
+              "visionOS",
+              "unknown"
+            ]
+          }
+        }
+      },
+      "Device": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "deviceId",
+          "name",
+          "companyId",
+          "companyName",
+          "assetTypeId",
+          "assetTypeName",
+          "manufacturer",
+          "model",
+          "serialNumber",
+          "deviceType",
+          "notes",
+          "lockedFields",
+          "source",
+          "createdAt",
+          "updatedAt"
+        ],
+        "properties": {
+          "deviceId": {
+            "$ref": "#/components/schemas/Id"
+          },
+          "name": {
+            "type": "string"
+          },
+          "companyId": {
+            "$ref": "#/components/schemas/Id"
+          },
+          "companyName": {
+            "type": "string"
+          },
+          "assetTypeId": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "assetTypeName": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "manufacturer": {
+            "type": "string"
+          },
+          "model": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "serialNumber": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "deviceType": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "notes": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "lockedFields": {
+            "type": "array",
+            "items": {
+              "enum": [
+                "name",
+                "assetTypeId",
+                "companyId",
+                "notes"
+              ]
+            },
+            "description": "Fields changed by hand, which syncs leave alone until devices.unlock."
+          },
+          "source": {
+            "oneOf": [
+              {
+                "type": "null"
+              },
+              {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "integrationId",
+                  "agentId",
+                  "lastSyncedAt"
+                ],
+                "properties": {
+                  "integrationId": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  },
+                  "agentId": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  },
+                  "lastSyncedAt": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "format": "date-time"
+                  }
+                }
+              }
+            ],
+            "description": "Null after the integration was deleted with its devices kept."
+          },
+          "createdAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "updatedAt": {
+            "type": "string",
+            "format": "date-time"
+          }
+        }
+      },
+      "DeviceRecord": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "deviceId",
+          "name",
+          "companyId",
+          "companyName",
+          "assetTypeId",
+          "assetTypeName",
+          "manufacturer",
+          "model",
+          "serialNumber",
+          "deviceType",
+          "notes",
+          "lockedFields",
+          "source",
+          "createdAt",
+          "updatedAt",
+          "hardware",
+          "security",
+          "network",
+          "battery",
+          "user",
+          "system",
+          "collectedAt",
+          "staleFacts"
+        ],
+        "properties": {
+          "deviceId": {
+            "$ref": "#/components/schemas/Id"
+          },
+          "name": {
+            "type": "string"
+          },
+          "companyId": {
+            "$ref": "#/components/schemas/Id"
+          },
+          "companyName": {
+            "type": "string"
+          },
+          "assetTypeId": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "assetTypeName": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "manufacturer": {
+            "type": "string"
+          },
+          "model": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "serialNumber": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "deviceType": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "notes": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "lockedFields": {
+            "type": "array",
+            "items": {
+              "enum": [
+                "name",
+                "assetTypeId",
+                "companyId",
+                "notes"
+              ]
+            },
+            "description": "Fields changed by hand, which syncs leave alone until devices.unlock."
+          },
+          "source": {
+            "oneOf": [
+              {
+                "type": "null"
+              },
+              {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "integrationId",
+                  "agentId",
+                  "lastSyncedAt"
+                ],
+                "properties": {
+                  "integrationId": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  },
+                  "agentId": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  },
+                  "lastSyncedAt": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "format": "date-time"
+                  }
+                }
+              }
+            ],
+            "description": "Null after the integration was deleted with its devices kept."
+          },
+          "createdAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "updatedAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "hardware": {
+            "oneOf": [
+              {
+                "type": "null"
+              },
+              {
+                "$ref": "#/components/schemas/DeviceHardware"
+              }
+            ]
+          },
+          "security": {
+            "oneOf": [
+              {
+                "type": "null"
+              },
+              {
+                "$ref": "#/components/schemas/DeviceSecurity"
+              }
+            ]
+          },
+          "network": {
+            "oneOf": [
+              {
+                "type": "null"
+              },
+              {
+                "$ref": "#/components/schemas/DeviceNetwork"
+              }
+            ]
+          },
+          "battery": {
+            "oneOf": [
+              {
+                "type": "null"
+              },
+              {
+                "$ref": "#/components/schemas/DeviceBattery"
+              }
+            ]
+          },
+          "user": {
+            "oneOf": [
+              {
+                "type": "null"
+              },
+              {
+                "$ref": "#/components/schemas/DeviceUser"
+              }
+            ]
+          },
+          "system": {
+            "oneOf": [
+              {
+                "type": "null"
+              },
+              {
+                "$ref": "#/components/schemas/DeviceSystem"
+              }
+            ]
+          },
+          "collectedAt": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time",
+            "description": "Addigy's audit time of the facts."
+          },
+          "staleFacts": {
+            "type": "object",
+            "description": "Facts whose collection failed at the last sync, keyed by group.field, such as security.fileVaultKeyEscrowed. Their value is the last known one.",
+            "additionalProperties": {
+              "type": "object",
+              "additionalProperties": false,
+              "required": [
+                "collectedAt",
+                "error"
+              ],
+              "properties": {
+                "collectedAt": {
+                  "type": [
+                    "string",
+                    "null"
+                  ],
+                  "format": "date-time"
+                },
+                "error": {
+                  "type": "string"
+                }
+              }
+            }
+          }
+        },
+        "description": "An inventory device with its extended data. Units are in the field names."
+      },
+      "ComplianceSummary": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "devices",
+          "compliant",
+          "nonCompliant",
+          "failing",
+          "unknown"
+        ],
+        "properties": {
+          "devices": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "compliant": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "nonCompliant": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "failing": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "fileVault",
+              "firewall",
+              "gatekeeper",
+              "systemIntegrityProtection",
+              "mdmEnrollment",
+              "offline",
+              "lowDisk",
+              "batteryCycles"
+            ],
+            "properties": {
+              "fileVault": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "firewall": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "gatekeeper": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "systemIntegrityProtection": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "mdmEnrollment": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "offline": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "lowDisk": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "batteryCycles": {
+                "type": "integer",
+                "minimum": 0
+              }
+            }
+          },
+          "unknown": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "fileVault",
+              "firewall",
+              "gatekeeper",
+              "systemIntegrityProtection",
+              "mdmEnrollment",
+              "offline",
+              "lowDisk",
+              "batteryCycles"
+            ],
+            "properties": {
+              "fileVault": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "firewall": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "gatekeeper": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "systemIntegrityProtection": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "mdmEnrollment": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "offline": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "lowDisk": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "batteryCycles": {
+                "type": "integer",
+                "minimum": 0
+              }
+            },
+            "description": "Devices whose facts for the check are unknown; they do not count as failing."
+          }
+        }
+      },
+      "CompanyCompliance": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "devices",
+          "compliant",
+          "nonCompliant",
+          "failing",
+          "unknown",
+          "companyId",
+          "companyName",
+          "failingDevices"
+        ],
+        "properties": {
+          "devices": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "compliant": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "nonCompliant": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "failing": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "fileVault",
+              "firewall",
+              "gatekeeper",
+              "systemIntegrityProtection",
+              "mdmEnrollment",
+              "offline",
+              "lowDisk",
+              "batteryCycles"
+            ],
+            "properties": {
+              "fileVault": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "firewall": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "gatekeeper": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "systemIntegrityProtection": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "mdmEnrollment": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "offline": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "lowDisk": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "batteryCycles": {
+                "type": "integer",
+                "minimum": 0
+              }
+            }
+          },
+          "unknown": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "fileVault",
+              "firewall",
+              "gatekeeper",
+              "systemIntegrityProtection",
+              "mdmEnrollment",
+              "offline",
+              "lowDisk",
+              "batteryCycles"
+            ],
+            "properties": {
+              "fileVault": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "firewall": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "gatekeeper": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "systemIntegrityProtection": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "mdmEnrollment": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "offline": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "lowDisk": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "batteryCycles": {
+                "type": "integer",
+                "minimum": 0
+              }
+            },
+            "description": "Devices whose facts for the check are unknown; they do not count as failing."
+          },
+          "companyId": {
+            "$ref": "#/components/schemas/Id"
+          },
+          "companyName": {
+            "type": "string"
+          },
+          "failingDevices": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "additionalProperties": false,
+              "required": [
+                "deviceId",
+                "name",
+                "serialNumber",
+                "deviceType",
+                "failures"
+              ],
+              "properties": {
+                "deviceId": {
+                  "$ref": "#/components/schemas/Id"
+                },
+                "name": {
+                  "type": "string"
+                },
+                "serialNumber": {
+                  "type": [
+                    "string",
+                    "null"
+                  ]
+                },
+                "deviceType": {
+                  "type": [
+                    "string",
+                    "null"
+                  ]
+                },
+                "failures": {
+                  "type": "array",
+                  "items": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [
+                      "check",
+                      "message"
+                    ],
+                    "properties": {
+                      "check": {
+                        "enum": [
+                          "fileVault",
+                          "firewall",
+                          "gatekeeper",
+                          "systemIntegrityProtection",
+                          "mdmEnrollment",
+                          "offline",
+                          "lowDisk",
+                          "batteryCycles"
+                        ]
+                      },
+                      "message": {
+                        "type": "string"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      },
+      "SyncRun": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "runId",
+          "integrationId",
+          "scope",
+          "trigger",
+          "status",
+          "startedAt",
+          "finishedAt",
+          "counts",
+          "details",
+          "error"
+        ],
+        "properties": {
+          "runId": {
+            "$ref": "#/components/schemas/Id"
+          },
+          "integrationId": {
+            "$ref": "#/components/schemas/Id"
+          },
+          "scope": {
+            "enum": [
+              "policies",
+              "devices",
+              "all"
+            ]
+          },
+          "trigger": {
+            "enum": [
+              "manual",
+              "schedule",
+              "create",
+              "resync"
+            ]
+          },
+          "status": {
+            "enum": [
+              "running",
+              "succeeded",
+              "failed",
+              "cancelled"
+            ]
+          },
+          "startedAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "finishedAt": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time"
+          },
+          "counts": {
+            "type": "object",
+            "description": "Per part of the run (policies, devices): what it added, updated, left unchanged, removed or marked missing, and for devices what it fetched and Auto-Sync imported."
+          },
+          "details": {
+            "type": "object",
+            "description": "For devices: complete (whether every device was fetched), moves between companies, re-enrolled devices, Auto-Sync imports and warnings."
+          },
+          "error": {
+            "oneOf": [
+              {
+                "type": "null"
+              },
+              {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "reason",
+                  "message"
+                ],
+                "properties": {
+                  "reason": {
+                    "type": "string",
+                    "description": "invalid_token, forbidden, rate_limited, unreachable, timeout, server_error, unexpected_response, upstream_fault, cancelled, interrupted or internal."
+                  },
+                  "message": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  }
+                }
+              }
+            ]
           }
         }
       }
@@ -2321,7 +5189,7 @@ extension OpenRPCDocument {
         "code": 5020,
         "message": "Addigy request failed",
         "data": {
-          "description": "Addigy refused or failed a request; data.reason is one of invalid_token, forbidden, rate_limited, unreachable, timeout, unexpected_response."
+          "description": "Addigy refused or failed a request; data.reason is one of invalid_token, forbidden, rate_limited, unreachable, timeout, server_error, unexpected_response."
         }
       }
     }

@@ -151,6 +151,7 @@ struct PolicyView {
             "parentId": policy.parentID.map(JSONValue.string) ?? .null,
             "path": .array(policy.path.map(JSONValue.string)),
             "removedAt": policy.removedAt.map { .string(Timestamp.string($0)) } ?? .null,
+            "deviceCount": policy.deviceCount.map { .number(JSONNumber($0)) } ?? .null,
             "mapping": mappingJSON,
         ]
     }

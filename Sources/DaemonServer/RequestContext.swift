@@ -48,9 +48,15 @@ public final class ServerEnvironment: Sendable {
     let sessions = SessionRegistry()
     /// Syncs and other work started outside a request; shutdown cancels and awaits it.
     public let background = BackgroundWork()
+    /// Starts sync runs and keeps two runs of one scope from overlapping.
+    public let sync: SyncCoordinator
 
-    public init(store: Store, addigy: AddigyAccess, stateDirectory: String, openRPCDocument: JSONValue) {
+    public init(
+        store: Store, addigy: AddigyAccess, stateDirectory: String, openRPCDocument: JSONValue,
+        sync: SyncCoordinator = SyncCoordinator()
+    ) {
         self.store = store
+        self.sync = sync
         self.addigy = addigy
         self.stateDirectory = stateDirectory
         self.startedAt = ContinuousClock.now
@@ -67,5 +73,5 @@ public final class ServerEnvironment: Sendable {
 public enum Version {
     public static let daemon = "0.1.0"
     /// Bumped in its major part on a change that breaks clients, in its minor part on additions.
-    public static let `protocol` = "1.4"
+    public static let `protocol` = "1.5"
 }

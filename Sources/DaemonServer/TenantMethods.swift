@@ -84,5 +84,6 @@ enum TenantMethods {
 public enum MethodCatalog {
     public static let all: [MethodDefinition] =
         ServerMethods.all + SessionMethods.all + TenantMethods.all + IntegrationMethods.all + CompanyMethods.all
-        + PolicyMethods.all
+        + PolicyMethods.all + AssetTypeMethods.all + DeviceTypeMethods.all + DeviceMethods.all + ReportMethods.all
+        + SyncMethods.all
 }

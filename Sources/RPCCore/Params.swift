@@ -125,18 +125,25 @@ public struct Params: Sendable {
     public mutating func optionalString(_ name: String, maxLength: Int = defaultMaxStringLength) throws(RPCError)
         -> String?
     {
-        guard let value = value(name) else { return nil }
-        guard case .string(let raw) = value else {
-            throw wrongType(name, expected: "a string", got: value)
-        }
-        let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty else {
+        guard let text = try optionalText(name, maxLength: maxLength) else { return nil }
+        guard !text.isEmpty else {
             throw .invalidParams(
                 field: prefix + name,
                 expected: "a non-empty string",
                 "Param '\(prefix + name)' is empty or only whitespace; give a non-empty value."
             )
         }
+        return text
+    }
+
+    /// Reads an optional free text, trimmed and at most `maxLength` characters long. It may be
+    /// empty, so that a caller can clear a value; `null` reads as absent.
+    public mutating func optionalText(_ name: String, maxLength: Int) throws(RPCError) -> String? {
+        guard let value = value(name) else { return nil }
+        guard case .string(let raw) = value else {
+            throw wrongType(name, expected: "a string", got: value)
+        }
+        let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         guard trimmed.count <= maxLength else {
             throw .invalidParams(
                 field: prefix + name,

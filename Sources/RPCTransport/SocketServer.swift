@@ -99,7 +99,7 @@ public final class SocketServer<Service: RPCService>: @unchecked Sendable {
         logger.warning("connection refused: limit reached", [("limit", limits.maxConnections)])
         let error = RPCError(
             .serverBusy,
-            "Server busy: \(limits.maxConnections) connections are open, the limit. Close idle connections and retry.",
+            "Server busy: all \(limits.maxConnections) allowed connections are open. Close idle connections and retry.",
             data: ["limit": .number(JSONNumber(limits.maxConnections))]
         )
         let bytes = ResponseEncoding.failure(id: .null, error: error)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import JSONCore
 import TestSupport
 
@@ -64,6 +65,7 @@ final class DaemonProcess: @unchecked Sendable {
         process.standardError = FileHandle(forWritingAtPath: logPath)
         process.standardOutput = FileHandle.nullDevice
         try process.run()
+        LiveDaemons.shared.insert(process.processIdentifier)
     }
 
     private func waitUntilReady() throws {
@@ -137,6 +139,30 @@ final class DaemonProcess: @unchecked Sendable {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
+        LiveDaemons.shared.remove(process.processIdentifier)
+    }
+}
+
+/// Daemons started by this test process. A fixture that is never released would leave its daemon
+/// running after the tests end, so the process kills whatever is left when it exits.
+final class LiveDaemons: Sendable {
+    static let shared = LiveDaemons()
+    private let pids = Mutex<Set<Int32>>([])
+
+    private init() {
+        atexit {
+            for pid in LiveDaemons.shared.pids.withLock({ $0 }) {
+                kill(pid, SIGKILL)
+            }
+        }
+    }
+
+    func insert(_ pid: Int32) {
+        _ = pids.withLock { $0.insert(pid) }
+    }
+
+    func remove(_ pid: Int32) {
+        _ = pids.withLock { $0.remove(pid) }
     }
 }
 

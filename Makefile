@@ -8,11 +8,13 @@ PYTHON ?= python3
 build:
 	$(SWIFT) build
 
-# Builds everything, runs every Swift test, then validates the protocol document.
+# Builds everything, runs every Swift test, validates the protocol document, then runs the
+# Python client's tests against the built daemon and simulator.
 test:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	$(PYTHON) scripts/validate-openrpc.py
+	ADDIGYSYNC_BIN_DIR=$(CURDIR)/.build/debug $(PYTHON) -m pytest -q clients/python/tests
 
 # Measures RPC speed and memory and Quick Match speed on a release build, and rewrites
 # docs/benchmarks.md. Installs RapidFuzz from PyPI for the Quick Match anchor if it is missing.

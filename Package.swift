@@ -33,11 +33,13 @@ let package = Package(
         .target(name: "AddigyClient", dependencies: ["JSONCore", "DaemonLog", "CCrypto"]),
         // Brings Addigy data into the store: policy trees now, devices later.
         .target(name: "SyncEngine", dependencies: ["AddigyClient", "InventoryStore", "DaemonLog", "JSONCore"]),
+        // Decides when each integration's policy and device syncs run: slots, offsets, catch-up.
+        .target(name: "SyncScheduler"),
         .target(
             name: "DaemonServer",
             dependencies: [
                 "RPCTransport", "RPCCore", "JSONCore", "InventoryStore", "DaemonLog", "AddigyClient", "SyncEngine",
-                "Matching",
+                "Matching", "SyncScheduler",
             ]
         ),
         // Quick Match: name normalization and scoring that map policies to companies, without I/O.
@@ -55,6 +57,7 @@ let package = Package(
             name: "AddigySimulatorTests", dependencies: ["AddigySimulator", "JSONCore", "TestSupport", "addigy-sim"]
         ),
         .testTarget(name: "MatchingTests", dependencies: ["Matching", "JSONCore"]),
+        .testTarget(name: "SyncSchedulerTests", dependencies: ["SyncScheduler"]),
         .testTarget(
             name: "SyncEngineTests",
             dependencies: ["SyncEngine", "AddigyClient", "AddigySimulator", "InventoryStore", "DaemonLog", "JSONCore",

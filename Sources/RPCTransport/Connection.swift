@@ -219,6 +219,7 @@ final class Connection<Service: RPCService>: ConnectionHandle, @unchecked Sendab
                 if let id = request.id {
                     enqueue(Reply(id: id, outcome: outcome).bytes)
                 }
+                service.didReply(to: request, session: session)
                 return
             }
             inFlight += 1
@@ -226,7 +227,10 @@ final class Connection<Service: RPCService>: ConnectionHandle, @unchecked Sendab
             Task {
                 let outcome = await service.handle(request, session: session)
                 let bytes = request.id.map { Reply(id: $0, outcome: outcome).bytes }
-                self.queue.async { self.finishRequest(reply: bytes) }
+                self.queue.async {
+                    self.finishRequest(reply: bytes)
+                    service.didReply(to: request, session: session)
+                }
             }
         }
     }
@@ -259,7 +263,12 @@ final class Connection<Service: RPCService>: ConnectionHandle, @unchecked Sendab
                 return ordered.compactMap { $0 }
             }
             let bytes = replies.isEmpty ? nil : ResponseEncoding.batch(replies)
-            self.queue.async { self.finishRequest(reply: bytes) }
+            self.queue.async {
+                self.finishRequest(reply: bytes)
+                for case .request(let request) in messages {
+                    service.didReply(to: request, session: session)
+                }
+            }
         }
     }
 

@@ -19,12 +19,19 @@ public protocol RPCService: Sendable {
     func handleImmediately(_ request: Request, session: Session) -> Reply.Outcome?
 
     func closeSession(_ session: Session)
+
+    /// Called on the connection's queue right after the reply to `request` was queued for
+    /// writing (or after the request ran, for a notification). Anything the service sends on the
+    /// connection from here on follows that reply.
+    func didReply(to request: Request, session: Session)
 }
 
 extension RPCService {
     public func handleImmediately(_ request: Request, session: Session) -> Reply.Outcome? {
         nil
     }
+
+    public func didReply(to request: Request, session: Session) {}
 }
 
 /// The transport's view of one client connection, for sessions and notification producers.

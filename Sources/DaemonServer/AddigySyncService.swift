@@ -62,6 +62,13 @@ public final class AddigySyncService: RPCService {
 
     public func closeSession(_ session: Session) {
         environment.sessions.remove(session)
+        environment.events.removeAll(connectionID: session.connectionID)
+    }
+
+    /// Starts event delivery to a subscription once the reply that names it is on its way.
+    public func didReply(to request: Request, session: Session) {
+        guard request.method == "events.subscribe" else { return }
+        environment.events.activate(connectionID: session.connectionID, requestKey: EventMethods.requestKey(request))
     }
 
     public func handleImmediately(_ request: Request, session: Session) -> Reply.Outcome? {
@@ -119,6 +126,7 @@ public final class AddigySyncService: RPCService {
             environment: environment,
             baseLogger: logger,
             requestNumber: requestCounter.add(1, ordering: .relaxed).newValue,
+            requestID: request.id,
             method: request.method
         )
     }

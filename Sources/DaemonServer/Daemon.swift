@@ -5,6 +5,8 @@ import Foundation
 import InventoryStore
 import JSONCore
 import RPCTransport
+import Synchronization
+import SyncScheduler
 
 #if canImport(Glibc)
 import Glibc
@@ -63,6 +65,7 @@ public enum Daemon {
             stateDirectory: configuration.stateDirectory,
             openRPCDocument: try OpenRPCDocument.parsed()
         )
+        startScheduler(environment, logger: logger)
         let service = AddigySyncService(environment: environment, methods: MethodCatalog.all, logger: logger)
 
         let mode: mode_t = configuration.socketGroupID == nil ? 0o600 : 0o660
@@ -86,6 +89,57 @@ public enum Daemon {
              ("version", Version.daemon), ("pid", getpid())]
         )
         return (server, environment)
+    }
+
+    /// Runs the schedule of every integration in the background: policies daily at 02:00 UTC and
+    /// devices every 4 hours, each shifted by the integration's offset. Shutdown cancels it.
+    private static func startScheduler(_ environment: ServerEnvironment, logger: Logger) {
+        let store = environment.store
+        let logger = logger.with("component", "scheduler")
+        let known = Mutex<[ScheduledIntegration]>([])
+        let scheduler = SchedulerLoop(
+            schedule: environment.schedule,
+            integrations: {
+                do {
+                    let schedules = try await store.integrationSchedules().map { entry in
+                        ScheduledIntegration(
+                            id: entry.id, createdAt: entry.createdAt,
+                            lastRuns: Dictionary(uniqueKeysWithValues: entry.lastRuns.compactMap { name, date in
+                                SyncScope(rawValue: name).map { ($0, date) }
+                            })
+                        )
+                    }
+                    known.withLock { $0 = schedules }
+                    return schedules
+                } catch {
+                    logger.error("reading integrations for the schedule failed", [("error", String(describing: error))])
+                    return known.withLock { $0 }
+                }
+            },
+            startRun: { integrationID, scope in
+                do {
+                    guard let tenantID = try await store.tenantID(ofIntegration: integrationID) else { return }
+                    _ = try await environment.sync.start(
+                        integrationID: integrationID, tenantID: tenantID,
+                        scope: scope == .policies ? .policies : .devices, trigger: "schedule",
+                        environment: environment, logger: logger
+                    )
+                } catch {
+                    logger.error("starting a scheduled sync failed",
+                                 [("integration.id", integrationID), ("error", String(describing: error))])
+                }
+            }
+        )
+        environment.sync.onRunFinished {
+            Task { await scheduler.wake() }
+        }
+        environment.background.start {
+            do {
+                try await scheduler.run()
+            } catch {
+                logger.error("the scheduler stopped", [("error", String(describing: error))])
+            }
+        }
     }
 
     /// Creates the state folder (mode 0700) and, for the default socket path, its private

@@ -66,6 +66,12 @@ enum DeviceMethods {
             let outcome = try await context.store.importDevices(
                 tenantID: tenant.id, integrationID: integration.id, selection: selection, dryRun: dryRun, at: Date()
             )
+            if !dryRun && !outcome.imported.isEmpty {
+                context.environment.events.publish(Event(
+                    topic: .devicesImported, tenantID: tenant.id, integrationID: integration.id, runID: nil,
+                    params: importedEventParams(outcome.imported, integrationID: integration.id, runID: nil)
+                ))
+            }
             context.logger.info("devices imported", [
                 ("integration.id", integration.id), ("imported", outcome.imported.count),
                 ("failed", outcome.failed.count), ("dry_run", dryRun),
@@ -156,6 +162,19 @@ enum DeviceMethods {
             return deviceJSON(device, withDetails: true)
         },
     ]
+
+    /// The params of a `devices.imported` notification; `runId` is null for an import by hand.
+    static func importedEventParams(_ imported: [ImportOutcome.Imported], integrationID: String, runID: String?)
+        -> JSONObject
+    {
+        [
+            "integrationId": .string(integrationID),
+            "runId": runID.json,
+            "devices": .array(imported.map { entry in
+                ["agentId": .string(entry.agentID), "deviceId": entry.deviceID.json, "companyId": .string(entry.companyID)]
+            }),
+        ]
+    }
 
     private static func device(_ params: inout Params, context: RequestContext) async throws -> InventoryDevice {
         let tenant = try context.tenant

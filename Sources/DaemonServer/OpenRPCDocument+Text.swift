@@ -6,7 +6,7 @@ extension OpenRPCDocument {
   "openrpc": "1.3.2",
   "info": {
     "title": "AddigySync daemon",
-    "version": "1.5",
+    "version": "1.6",
     "description": "JSON-RPC 2.0 over a Unix domain socket, one message per line. See protocol/README.md for framing, sessions and notifications. info.version is the protocol version."
   },
   "servers": [
@@ -3234,6 +3234,341 @@ extension OpenRPCDocument {
           "$ref": "#/components/errors/InternalError"
         }
       ]
+    },
+    {
+      "name": "sync.status",
+      "summary": "Show an integration's running runs, last runs and next scheduled runs.",
+      "tags": [
+        {
+          "name": "sync"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "integrationId",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        }
+      ],
+      "result": {
+        "name": "status",
+        "schema": {
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "integrationId",
+            "status",
+            "lastError",
+            "running",
+            "lastRuns",
+            "nextScheduled"
+          ],
+          "properties": {
+            "integrationId": {
+              "$ref": "#/components/schemas/Id"
+            },
+            "status": {
+              "enum": [
+                "connected",
+                "auth_failed",
+                "rate_limited",
+                "unreachable",
+                "error"
+              ]
+            },
+            "lastError": {
+              "oneOf": [
+                {
+                  "type": "null"
+                },
+                {
+                  "type": "object",
+                  "additionalProperties": false,
+                  "required": [
+                    "reason",
+                    "message"
+                  ],
+                  "properties": {
+                    "reason": {
+                      "type": "string"
+                    },
+                    "message": {
+                      "type": "string"
+                    }
+                  }
+                }
+              ]
+            },
+            "running": {
+              "type": "array",
+              "items": {
+                "$ref": "#/components/schemas/RunningSyncRun"
+              }
+            },
+            "lastRuns": {
+              "type": "object",
+              "additionalProperties": false,
+              "required": [
+                "policies",
+                "devices"
+              ],
+              "properties": {
+                "policies": {
+                  "oneOf": [
+                    {
+                      "type": "null"
+                    },
+                    {
+                      "$ref": "#/components/schemas/SyncRun"
+                    }
+                  ]
+                },
+                "devices": {
+                  "oneOf": [
+                    {
+                      "type": "null"
+                    },
+                    {
+                      "$ref": "#/components/schemas/SyncRun"
+                    }
+                  ]
+                }
+              },
+              "description": "The last finished run of each scope; an all run counts for both."
+            },
+            "nextScheduled": {
+              "type": "object",
+              "additionalProperties": false,
+              "required": [
+                "policies",
+                "devices"
+              ],
+              "properties": {
+                "policies": {
+                  "type": "string",
+                  "format": "date-time"
+                },
+                "devices": {
+                  "type": "string",
+                  "format": "date-time"
+                }
+              },
+              "description": "Policies run daily at 02:00 UTC and devices every 4 hours, each shifted by a stable per-integration offset of up to 15 minutes."
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
+    },
+    {
+      "name": "sync.cancel",
+      "summary": "Cancel a running run at its next page boundary.",
+      "description": "Every page written before the cancel stays, and nothing is marked missing. sync.history shows the run as cancelled once it stops.",
+      "tags": [
+        {
+          "name": "sync"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "runId",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        }
+      ],
+      "result": {
+        "name": "cancel",
+        "schema": {
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "runId",
+            "cancelled",
+            "status"
+          ],
+          "properties": {
+            "runId": {
+              "$ref": "#/components/schemas/Id"
+            },
+            "cancelled": {
+              "type": "boolean",
+              "description": "false when the run had already ended."
+            },
+            "status": {
+              "enum": [
+                "running",
+                "succeeded",
+                "failed",
+                "cancelled"
+              ]
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
+    },
+    {
+      "name": "events.subscribe",
+      "summary": "Subscribe this connection to event notifications.",
+      "description": "Notifications arrive on this connection as messages without id, with the topic as method; see x-notifications. None is sent before this reply, and the subscription ends with the connection. Progress is sent at most 10 times a second per subscription. When a subscriber falls behind, older progress is dropped (never a sync.finished) and the next notification carries the number dropped in dropped.",
+      "tags": [
+        {
+          "name": "events"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "topics",
+          "required": true,
+          "schema": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 4,
+            "items": {
+              "$ref": "#/components/schemas/EventTopic"
+            }
+          }
+        },
+        {
+          "name": "integrationId",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          },
+          "description": "Only events of this integration."
+        }
+      ],
+      "result": {
+        "name": "subscription",
+        "schema": {
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "subscriptionId",
+            "topics",
+            "integrationId"
+          ],
+          "properties": {
+            "subscriptionId": {
+              "$ref": "#/components/schemas/Id"
+            },
+            "topics": {
+              "type": "array",
+              "items": {
+                "$ref": "#/components/schemas/EventTopic"
+              }
+            },
+            "integrationId": {
+              "type": [
+                "string",
+                "null"
+              ]
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/TooManySubscriptions"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
+    },
+    {
+      "name": "events.unsubscribe",
+      "summary": "End a subscription of this connection.",
+      "tags": [
+        {
+          "name": "events"
+        }
+      ],
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "subscriptionId",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        }
+      ],
+      "result": {
+        "name": "unsubscribed",
+        "schema": {
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "subscriptionId",
+            "unsubscribed"
+          ],
+          "properties": {
+            "subscriptionId": {
+              "$ref": "#/components/schemas/Id"
+            },
+            "unsubscribed": {
+              "const": true
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/NotAuthenticated"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        }
+      ]
     }
   ],
   "components": {
@@ -5084,6 +5419,177 @@ extension OpenRPCDocument {
             ]
           }
         }
+      },
+      "EventTopic": {
+        "enum": [
+          "sync.progress",
+          "sync.finished",
+          "devices.imported",
+          "integration.status"
+        ]
+      },
+      "RunProgress": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "runId",
+          "integrationId",
+          "scope",
+          "phase",
+          "pagesDone",
+          "pageCount",
+          "devicesSeen",
+          "staged",
+          "imported",
+          "failed"
+        ],
+        "properties": {
+          "runId": {
+            "$ref": "#/components/schemas/Id"
+          },
+          "integrationId": {
+            "$ref": "#/components/schemas/Id"
+          },
+          "scope": {
+            "enum": [
+              "policies",
+              "devices",
+              "all"
+            ]
+          },
+          "phase": {
+            "enum": [
+              "starting",
+              "policies",
+              "devices"
+            ]
+          },
+          "pagesDone": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "pageCount": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 0
+          },
+          "devicesSeen": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "staged": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "New, changed and restored devices written to staging."
+          },
+          "imported": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "failed": {
+            "type": "integer",
+            "minimum": 0
+          }
+        }
+      },
+      "RunningSyncRun": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "runId",
+          "integrationId",
+          "scope",
+          "trigger",
+          "status",
+          "startedAt",
+          "finishedAt",
+          "counts",
+          "details",
+          "error",
+          "progress"
+        ],
+        "properties": {
+          "runId": {
+            "$ref": "#/components/schemas/Id"
+          },
+          "integrationId": {
+            "$ref": "#/components/schemas/Id"
+          },
+          "scope": {
+            "enum": [
+              "policies",
+              "devices",
+              "all"
+            ]
+          },
+          "trigger": {
+            "enum": [
+              "manual",
+              "schedule",
+              "create",
+              "resync"
+            ]
+          },
+          "status": {
+            "enum": [
+              "running",
+              "succeeded",
+              "failed",
+              "cancelled"
+            ]
+          },
+          "startedAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "finishedAt": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time"
+          },
+          "counts": {
+            "type": "object",
+            "description": "Per part of the run (policies, devices): what it added, updated, left unchanged, removed or marked missing, and for devices what it fetched and Auto-Sync imported."
+          },
+          "details": {
+            "type": "object",
+            "description": "For devices: complete (whether every device was fetched), moves between companies, re-enrolled devices, Auto-Sync imports and warnings."
+          },
+          "error": {
+            "oneOf": [
+              {
+                "type": "null"
+              },
+              {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "reason",
+                  "message"
+                ],
+                "properties": {
+                  "reason": {
+                    "type": "string",
+                    "description": "invalid_token, forbidden, rate_limited, unreachable, timeout, server_error, unexpected_response, upstream_fault, cancelled, interrupted or internal."
+                  },
+                  "message": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  }
+                }
+              }
+            ]
+          },
+          "progress": {
+            "$ref": "#/components/schemas/RunProgress"
+          }
+        }
       }
     },
     "errors": {
@@ -5193,7 +5699,282 @@ extension OpenRPCDocument {
         }
       }
     }
-  }
+  },
+  "x-notifications": [
+    {
+      "name": "sync.progress",
+      "summary": "Progress of a running sync run, after each page.",
+      "params": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "subscriptionId",
+          "runId",
+          "integrationId",
+          "scope",
+          "phase",
+          "pagesDone",
+          "pageCount",
+          "devicesSeen",
+          "staged",
+          "imported",
+          "failed"
+        ],
+        "properties": {
+          "subscriptionId": {
+            "$ref": "#/components/schemas/Id"
+          },
+          "dropped": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "Progress notifications of this subscription dropped before this one because the client read too slowly."
+          },
+          "runId": {
+            "$ref": "#/components/schemas/Id"
+          },
+          "integrationId": {
+            "$ref": "#/components/schemas/Id"
+          },
+          "scope": {
+            "enum": [
+              "policies",
+              "devices",
+              "all"
+            ]
+          },
+          "phase": {
+            "enum": [
+              "starting",
+              "policies",
+              "devices"
+            ]
+          },
+          "pagesDone": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "pageCount": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 0
+          },
+          "devicesSeen": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "staged": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "New, changed and restored devices written to staging."
+          },
+          "imported": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "failed": {
+            "type": "integer",
+            "minimum": 0
+          }
+        }
+      }
+    },
+    {
+      "name": "sync.finished",
+      "summary": "A sync run ended.",
+      "params": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "subscriptionId",
+          "runId",
+          "integrationId",
+          "scope",
+          "status",
+          "counts",
+          "error"
+        ],
+        "properties": {
+          "subscriptionId": {
+            "$ref": "#/components/schemas/Id"
+          },
+          "dropped": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "Progress notifications of this subscription dropped before this one because the client read too slowly."
+          },
+          "runId": {
+            "$ref": "#/components/schemas/Id"
+          },
+          "integrationId": {
+            "$ref": "#/components/schemas/Id"
+          },
+          "scope": {
+            "enum": [
+              "policies",
+              "devices",
+              "all"
+            ]
+          },
+          "status": {
+            "enum": [
+              "succeeded",
+              "failed",
+              "cancelled"
+            ]
+          },
+          "counts": {
+            "type": "object"
+          },
+          "error": {
+            "oneOf": [
+              {
+                "type": "null"
+              },
+              {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "reason",
+                  "message"
+                ],
+                "properties": {
+                  "reason": {
+                    "type": "string"
+                  },
+                  "message": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  }
+                }
+              }
+            ]
+          }
+        }
+      }
+    },
+    {
+      "name": "devices.imported",
+      "summary": "Devices were imported, by Auto-Sync in a run or by devices.import.",
+      "params": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "subscriptionId",
+          "integrationId",
+          "runId",
+          "devices"
+        ],
+        "properties": {
+          "subscriptionId": {
+            "$ref": "#/components/schemas/Id"
+          },
+          "dropped": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "Progress notifications of this subscription dropped before this one because the client read too slowly."
+          },
+          "integrationId": {
+            "$ref": "#/components/schemas/Id"
+          },
+          "runId": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "devices": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "additionalProperties": false,
+              "required": [
+                "agentId",
+                "deviceId",
+                "companyId"
+              ],
+              "properties": {
+                "agentId": {
+                  "type": "string"
+                },
+                "deviceId": {
+                  "type": [
+                    "string",
+                    "null"
+                  ]
+                },
+                "companyId": {
+                  "$ref": "#/components/schemas/Id"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    {
+      "name": "integration.status",
+      "summary": "An integration's status changed.",
+      "params": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "subscriptionId",
+          "integrationId",
+          "status",
+          "lastError"
+        ],
+        "properties": {
+          "subscriptionId": {
+            "$ref": "#/components/schemas/Id"
+          },
+          "dropped": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "Progress notifications of this subscription dropped before this one because the client read too slowly."
+          },
+          "integrationId": {
+            "$ref": "#/components/schemas/Id"
+          },
+          "status": {
+            "enum": [
+              "connected",
+              "auth_failed",
+              "rate_limited",
+              "unreachable",
+              "error"
+            ]
+          },
+          "lastError": {
+            "oneOf": [
+              {
+                "type": "null"
+              },
+              {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "reason",
+                  "message"
+                ],
+                "properties": {
+                  "reason": {
+                    "type": "string"
+                  },
+                  "message": {
+                    "type": "string"
+                  }
+                }
+              }
+            ]
+          }
+        }
+      }
+    }
+  ]
 }
 """##
 }

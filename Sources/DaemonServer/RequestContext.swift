@@ -3,6 +3,7 @@ import Foundation
 import InventoryStore
 import JSONCore
 import RPCCore
+import SyncScheduler
 
 /// The session, shared services and logger available to a handler while it runs one request.
 public struct RequestContext: Sendable {
@@ -11,6 +12,8 @@ public struct RequestContext: Sendable {
     /// The daemon's logger; `logger` adds this request's ids to it.
     let baseLogger: Logger
     let requestNumber: UInt64
+    /// The JSON-RPC id of the request, `nil` for a notification.
+    let requestID: RequestID?
     let method: String
 
     /// A logger with the connection's and the request's ids. It is built on each use, which
@@ -50,13 +53,18 @@ public final class ServerEnvironment: Sendable {
     public let background = BackgroundWork()
     /// Starts sync runs and keeps two runs of one scope from overlapping.
     public let sync: SyncCoordinator
+    /// Delivers sync progress and other events to subscribed connections.
+    public var events: EventHub { sync.events }
+    /// When scheduled syncs run; `sync.status` shows the next times from it.
+    public let schedule: SyncSchedule
 
     public init(
         store: Store, addigy: AddigyAccess, stateDirectory: String, openRPCDocument: JSONValue,
-        sync: SyncCoordinator = SyncCoordinator()
+        sync: SyncCoordinator = SyncCoordinator(events: EventHub()), schedule: SyncSchedule = SyncSchedule()
     ) {
         self.store = store
         self.sync = sync
+        self.schedule = schedule
         self.addigy = addigy
         self.stateDirectory = stateDirectory
         self.startedAt = ContinuousClock.now
@@ -73,5 +81,5 @@ public final class ServerEnvironment: Sendable {
 public enum Version {
     public static let daemon = "0.1.0"
     /// Bumped in its major part on a change that breaks clients, in its minor part on additions.
-    public static let `protocol` = "1.5"
+    public static let `protocol` = "1.6"
 }

@@ -85,5 +85,5 @@ public enum MethodCatalog {
     public static let all: [MethodDefinition] =
         ServerMethods.all + SessionMethods.all + TenantMethods.all + IntegrationMethods.all + CompanyMethods.all
         + PolicyMethods.all + AssetTypeMethods.all + DeviceTypeMethods.all + DeviceMethods.all + ReportMethods.all
-        + SyncMethods.all
+        + SyncMethods.all + EventMethods.all
 }

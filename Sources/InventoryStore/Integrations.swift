@@ -157,3 +157,10 @@ extension Store {
         return database.changes == 1
     }
 }
+
+extension Store {
+    /// Returns the tenant an integration belongs to, or `nil` when it does not exist.
+    public func tenantID(ofIntegration id: String) throws -> String? {
+        try database.query("SELECT tenant_id FROM integrations WHERE id = ?", [.text(id)]).first?.string(0)
+    }
+}

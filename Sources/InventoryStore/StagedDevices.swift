@@ -456,3 +456,35 @@ extension Store {
         }
     }
 }
+
+extension Store {
+    /// Deletes the staged devices of an integration that were not imported, so that the next
+    /// device sync stages everything again; returns how many. Imported devices, their staged
+    /// rows and every mapping stay.
+    public func clearStaging(integrationID: String) throws -> Int {
+        try database.execute(
+            "DELETE FROM staged_devices WHERE integration_id = ? AND device_id IS NULL", [.text(integrationID)]
+        )
+        return database.changes
+    }
+
+    /// Returns every integration with its creation time and the start time of its last run per
+    /// scope (`policies` or `devices`), counting `all` runs for both, for the scheduler.
+    public func integrationSchedules() throws -> [(id: String, createdAt: Date, lastRuns: [String: Date])] {
+        let rows = try database.query(
+            """
+            SELECT i.id, i.created_at,
+                (SELECT MAX(started_at) FROM sync_runs r WHERE r.integration_id = i.id AND r.scope IN ('policies', 'all')),
+                (SELECT MAX(started_at) FROM sync_runs r WHERE r.integration_id = i.id AND r.scope IN ('devices', 'all'))
+            FROM integrations i ORDER BY i.id
+            """
+        )
+        return rows.compactMap { row in
+            guard let id = row.string(0), let createdAt = row.string(1).flatMap(Timestamp.date) else { return nil }
+            var lastRuns: [String: Date] = [:]
+            lastRuns["policies"] = row.string(2).flatMap(Timestamp.date)
+            lastRuns["devices"] = row.string(3).flatMap(Timestamp.date)
+            return (id, createdAt, lastRuns)
+        }
+    }
+}

@@ -78,13 +78,22 @@ extension Store {
     }
 
     /// Runs of an integration, newest first, starting before the given position.
-    public func syncRuns(integrationID: String, scope: String? = nil, before position: (startedAt: String, id: String)? = nil,
-                         limit: Int = .max) throws -> [SyncRunRecord] {
+    ///
+    /// - Parameters:
+    ///   - scopes: only runs of these scopes; `nil` for all.
+    ///   - finishedOnly: leave out runs still running.
+    public func syncRuns(
+        integrationID: String, scopes: [String]? = nil, finishedOnly: Bool = false,
+        before position: (startedAt: String, id: String)? = nil, limit: Int = .max
+    ) throws -> [SyncRunRecord] {
         var sql = "SELECT \(Self.runColumns) FROM sync_runs WHERE integration_id = ?"
         var values: [SQLValue] = [.text(integrationID)]
-        if let scope {
-            sql += " AND scope = ?"
-            values.append(.text(scope))
+        if let scopes {
+            sql += " AND scope IN (\(Array(repeating: "?", count: scopes.count).joined(separator: ", ")))"
+            values += scopes.map(SQLValue.text)
+        }
+        if finishedOnly {
+            sql += " AND status != 'running'"
         }
         if let position {
             sql += " AND (started_at, id) < (?, ?)"

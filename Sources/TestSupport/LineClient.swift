@@ -19,6 +19,7 @@ public final class LineClient: @unchecked Sendable {
     public let fd: Int32
     private var buffer: [UInt8] = []
     private var nextID = 1
+    private var bufferedNotifications: [JSONValue] = []
     private let queue = DispatchQueue(label: "addigysync.test.client")
 
     private func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
@@ -123,7 +124,33 @@ public final class LineClient: @unchecked Sendable {
             if reply["id"] == .number(JSONNumber(id)) {
                 return reply
             }
+            if reply["id"] == nil, reply["method"] != nil {
+                bufferedNotifications.append(reply)
+            }
         }
+    }
+
+    /// Returns the next server notification, a message with a method and no id. Notifications that
+    /// arrived while `call` waited for a reply come first. Returns `nil` after `timeout` seconds.
+    public func nextNotification(timeout: Double = 30) async throws -> JSONValue? {
+        if !bufferedNotifications.isEmpty {
+            return bufferedNotifications.removeFirst()
+        }
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let line: String?
+            do {
+                line = try await readLine(timeout: max(0.01, deadline.timeIntervalSinceNow))
+            } catch {
+                return nil
+            }
+            guard let line else { return nil }
+            let message = try JSONParser.parse(line)
+            if message["id"] == nil, message["method"] != nil {
+                return message
+            }
+        }
+        return nil
     }
 
     // MARK: Blocking implementations, run on `queue`

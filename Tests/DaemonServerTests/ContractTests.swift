@@ -32,6 +32,12 @@ import Testing
         #expect(registered.subtracting(documented).isEmpty, "registered but not documented")
     }
 
+    @Test func documentDescribesEveryNotification() throws {
+        let document = try protocolFile("openrpc.json")
+        let documented = Set(document["x-notifications"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? [])
+        #expect(documented == Set(EventTopic.allCases.map(\.rawValue)))
+    }
+
     @Test func everyMethodTakesParamsByName() throws {
         let document = try protocolFile("openrpc.json")
         for method in document["methods"]?.arrayValue ?? [] {

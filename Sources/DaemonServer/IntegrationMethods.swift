@@ -178,11 +178,20 @@ enum IntegrationMethods {
             let tenant = try context.tenant
             let id = try params.uuid("integrationId")
             try params.confirmation(action: "delete the integration and its stored token")
+            let deleteDevices = try params.bool("deleteImportedDevices", default: false)
+            _ = try await loadIntegration(id, tenantID: tenant.id, context: context)
+
+            for run in context.environment.sync.runningRuns(integrationID: id) {
+                _ = context.environment.sync.cancel(runID: run.runID, integrationID: id)
+            }
+            let imported = try await context.store.deviceCount(integrationID: id)
+            let deleted = deleteDevices ? try await context.store.deleteDevices(integrationID: id, tenantID: tenant.id) : 0
             guard try await context.store.deleteIntegration(id: id, tenantID: tenant.id) else {
                 throw RPCError.notFound("integration", field: "integrationId", id: id)
             }
-            context.logger.notice("integration deleted", [("integration.id", id)])
-            return ["integrationId": .string(id), "deleted": true]
+            context.logger.notice("integration deleted", [("integration.id", id), ("devices.deleted", deleted)])
+            return ["integrationId": .string(id), "deleted": true, "devicesDeleted": .number(JSONNumber(deleted)),
+                    "devicesKept": .number(JSONNumber(imported - deleted))]
         },
     ]
 

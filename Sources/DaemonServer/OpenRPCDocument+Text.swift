@@ -737,6 +737,15 @@ extension OpenRPCDocument {
           "schema": {
             "const": true
           }
+        },
+        {
+          "name": "deleteImportedDevices",
+          "required": false,
+          "description": "Also delete the inventory devices imported from this integration. By default they stay, without a source.",
+          "schema": {
+            "type": "boolean",
+            "default": false
+          }
         }
       ],
       "result": {
@@ -746,7 +755,9 @@ extension OpenRPCDocument {
           "additionalProperties": false,
           "required": [
             "integrationId",
-            "deleted"
+            "deleted",
+            "devicesDeleted",
+            "devicesKept"
           ],
           "properties": {
             "integrationId": {
@@ -754,6 +765,15 @@ extension OpenRPCDocument {
             },
             "deleted": {
               "const": true
+            },
+            "devicesDeleted": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "devicesKept": {
+              "type": "integer",
+              "minimum": 0,
+              "description": "Imported devices that stay in the inventory."
             }
           }
         }
@@ -771,7 +791,8 @@ extension OpenRPCDocument {
         {
           "$ref": "#/components/errors/InternalError"
         }
-      ]
+      ],
+      "description": "Running syncs of the integration are cancelled first."
     },
     {
       "name": "companies.create",

@@ -6,9 +6,11 @@ import Testing
 
 /// Connects an integration, maps every root policy to one company and runs a device sync.
 /// Returns the integration id and the company id.
-func syncedIntegration(_ fixture: IntegrationFixture, _ client: LineClient) async throws -> (String, String) {
+func syncedIntegration(_ fixture: IntegrationFixture, _ client: LineClient, companyName: String = "Acme Dental")
+    async throws -> (String, String)
+{
     let integrationID = try await connectedIntegration(fixture, client)
-    let company = try await client.call("companies.create", ["name": "Acme Dental"])
+    let company = try await client.call("companies.create", ["name": .string(companyName)])
     let companyID = try #require(company["result"]?["companyId"])
     let policies = try await client.call("policies.list", ["integrationId": .string(integrationID), "limit": 1000])
     for policy in policies["result"]?["items"]?.arrayValue ?? [] where policy["parentId"] == .null {
@@ -168,6 +170,46 @@ func finishedRun(_ client: LineClient, _ integrationID: String, scope: String) a
         #expect(ownList["result"]?["items"] == [])
         let ownReport = try await other.call("reports.compliance")
         #expect(ownReport["result"]?["total"]?["devices"] == 0)
+        try await fixture.daemon.stop()
+    }
+
+    @Test func deletingAnIntegrationKeepsOrDeletesItsDevices() async throws {
+        let fixture = try await IntegrationFixture()
+        let client = try await fixture.daemon.authenticatedClient()
+        for deleteDevices in [false, true] {
+            let (integrationID, _) = try await syncedIntegration(fixture, client, companyName: "Company \(deleteDevices)")
+            _ = try await client.call("deviceTypes.quickCreate", ["integrationId": .string(integrationID)])
+            let imported = try await client.call("devices.import", ["integrationId": .string(integrationID), "all": true])
+            let count = imported["result"]?["imported"]?.arrayValue?.count ?? 0
+            #expect(count > 0)
+
+            let deleted = try await client.call("integration.delete", [
+                "integrationId": .string(integrationID), "confirm": true, "deleteImportedDevices": .bool(deleteDevices),
+            ])
+            #expect(deleted["result"]?["devicesDeleted"]?.int64Value == (deleteDevices ? Int64(count) : 0))
+            let remaining = try await client.call("devices.list", ["integrationId": .string(integrationID), "limit": 1000])
+            #expect(remaining["result"]?["items"] == [], "no device names a deleted integration as its source")
+        }
+        let kept = try await client.call("devices.list", ["limit": 1000])
+        #expect((kept["result"]?["items"]?.arrayValue ?? []).allSatisfy { $0["source"] == .null })
+        #expect(!(kept["result"]?["items"]?.arrayValue?.isEmpty ?? true), "devices of the first integration stay")
+        try await fixture.daemon.stop()
+    }
+
+    @Test func overlappingStartsShareOneRun() async throws {
+        let fixture = try await IntegrationFixture()
+        let client = try await fixture.daemon.authenticatedClient()
+        let (integrationID, _) = try await syncedIntegration(fixture, client)
+        let batch: JSONValue = .array((1...5).map { index in
+            ["jsonrpc": "2.0", "id": .number(JSONNumber(index)), "method": "sync.start",
+             "params": ["integrationId": .string(integrationID), "scope": "devices"]]
+        })
+        try await client.sendLine(batch.description)
+        let replies = try await client.readJSON(timeout: 10).arrayValue ?? []
+        let runIDs = Set(replies.compactMap { $0["result"]?["runId"]?.stringValue })
+        #expect(replies.count == 5)
+        #expect(runIDs.count == 1, "five concurrent starts of one scope make one run: \(replies)")
+        #expect(replies.filter { $0["result"]?["started"] == true }.count == 1)
         try await fixture.daemon.stop()
     }
 }

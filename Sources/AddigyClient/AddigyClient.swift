@@ -124,9 +124,12 @@ public final class AddigyClient: Sendable {
     /// Pages through every device, asking for `facts`, and hands each page's new devices to
     /// `onPage` in order.
     ///
-    /// Paging stops at `page >= page_count`, at an empty page, at a page that brings no new
-    /// device, or after `maxPages`. Devices are de-duplicated by `agentId` across pages, and a
-    /// final count that differs from Addigy's `total` is logged as a warning.
+    /// While `onPage` handles one page, the next one is already being fetched and decoded, so
+    /// a sync uses the network and a second core at once. Paging stops at `page >= page_count`,
+    /// at an empty page, at a page that brings no new device, or after `maxPages`. Devices are
+    /// de-duplicated by `agentId` across pages, and a final count that differs from Addigy's
+    /// `total` is logged as a warning. When `onPage` throws, the fetch of the next page is
+    /// cancelled.
     public func devices(
         facts: [String],
         perPage: Int = 100,
@@ -135,8 +138,58 @@ public final class AddigyClient: Sendable {
         var seen = Set<String>()
         var summary = DeviceFetchSummary()
         var page = 1
+        var next: Task<FetchedPage, any Error>? = fetchPage(1, facts: facts, perPage: perPage)
+        defer { next?.cancel() }
 
-        while true {
+        while let current = next {
+            let fetched = try await withTaskCancellationHandler {
+                try await current.value
+            } onCancel: {
+                current.cancel()
+            }
+            next = nil
+            summary.total = fetched.total ?? summary.total
+            summary.skippedWithoutID += fetched.itemCount - fetched.devices.count
+            let fresh = fetched.devices.filter { seen.insert($0.agentId).inserted }
+            summary.duplicatesDropped += fetched.devices.count - fresh.count
+            summary.pages = page
+
+            var isLast = fetched.itemCount == 0
+            if let pageCount = fetched.pageCount, page >= pageCount { isLast = true }
+            if !isLast && fresh.isEmpty {
+                logger.warning("a device page brought no new devices; stopping", [("page", page)])
+                isLast = true
+            }
+            if !isLast && page >= Self.maxPages {
+                logger.warning("stopped at the page limit", [("limit", Self.maxPages)])
+                isLast = true
+            }
+            if !isLast {
+                next = fetchPage(page + 1, facts: facts, perPage: perPage)
+            }
+            try await onPage(DevicePage(number: page, pageCount: fetched.pageCount, devices: fresh))
+            page += 1
+        }
+
+        summary.devices = seen.count
+        if let total = summary.total, total != seen.count {
+            logger.warning("device count differs from Addigy's total", [("received", seen.count), ("total", total)])
+        }
+        return summary
+    }
+
+    /// One page of the device search, decoded.
+    struct FetchedPage: Sendable {
+        var devices: [AddigyDevice]
+        /// Items on the page, with or without an agent id.
+        var itemCount: Int
+        var pageCount: Int?
+        var total: Int?
+    }
+
+    /// Starts fetching and decoding one page in a task of its own.
+    private func fetchPage(_ page: Int, facts: [String], perPage: Int) -> Task<FetchedPage, any Error> {
+        Task { [self] in
             let operation = "list devices (page \(page))"
             let body: JSONValue = [
                 "desired_fact_identifiers": .array(facts.map(JSONValue.string)),
@@ -152,34 +205,13 @@ public final class AddigyClient: Sendable {
             }
             let items = envelope["items"]?.arrayValue ?? []
             let metadata = envelope["metadata"]
-            let pageCount = metadata?["page_count"]?.int64Value.map(Int.init)
-            summary.total = metadata?["total"]?.int64Value.map(Int.init) ?? summary.total
-
-            let decoded = items.compactMap(AddigyDevice.init)
-            summary.skippedWithoutID += items.count - decoded.count
-            let fresh = decoded.filter { seen.insert($0.agentId).inserted }
-            summary.duplicatesDropped += decoded.count - fresh.count
-            summary.pages = page
-            try await onPage(DevicePage(number: page, pageCount: pageCount, devices: fresh))
-
-            if items.isEmpty { break }
-            if let pageCount, page >= pageCount { break }
-            if fresh.isEmpty {
-                logger.warning("a device page brought no new devices; stopping", [("page", page)])
-                break
-            }
-            if page >= Self.maxPages {
-                logger.warning("stopped at the page limit", [("limit", Self.maxPages)])
-                break
-            }
-            page += 1
+            return FetchedPage(
+                devices: items.compactMap(AddigyDevice.init),
+                itemCount: items.count,
+                pageCount: metadata?["page_count"]?.int64Value.map(Int.init),
+                total: metadata?["total"]?.int64Value.map(Int.init)
+            )
         }
-
-        summary.devices = seen.count
-        if let total = summary.total, total != seen.count {
-            logger.warning("device count differs from Addigy's total", [("received", seen.count), ("total", total)])
-        }
-        return summary
     }
 
     /// Tests the token: reads its permissions, then its organization (from `whoami`, or from

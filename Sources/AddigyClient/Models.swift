@@ -99,7 +99,7 @@ public struct AddigyDevice: Sendable, Equatable {
     public func strings(_ name: String) -> [String] {
         switch value(name) {
         case .array(let elements)?: elements.compactMap { FactDecoding.nonEmptyString($0) }
-        case .string(let text)? where !text.trimmingCharacters(in: .whitespaces).isEmpty: [text]
+        case .string(let text)? where !text.trimmingWhitespace().isEmpty: [text]
         default: []
         }
     }
@@ -124,7 +124,7 @@ public struct AddigyDevice: Sendable, Equatable {
 public enum FactDecoding {
     public static func nonEmptyString(_ value: JSONValue?) -> String? {
         guard case .string(let text)? = value else { return nil }
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = text.trimmingWhitespace()
         return trimmed.isEmpty ? nil : trimmed
     }
 
@@ -159,7 +159,7 @@ public enum FactDecoding {
     public static func number(_ value: JSONValue?) -> Double? {
         switch value {
         case .number(let number)?: return number.doubleValue
-        case .string(let text)?: return Double(text.trimmingCharacters(in: .whitespaces))
+        case .string(let text)?: return Double(text.trimmingWhitespace())
         default: return nil
         }
     }
@@ -171,7 +171,7 @@ public enum FactDecoding {
         case .number(let number)?:
             return number.doubleValue.map { Date(timeIntervalSince1970: $0) }
         case .string(let text)?:
-            return parseISO8601(text.trimmingCharacters(in: .whitespaces))
+            return parseISO8601(text.trimmingWhitespace())
         default:
             return nil
         }
@@ -181,6 +181,7 @@ public enum FactDecoding {
 
     static func parseISO8601(_ text: String) -> Date? {
         guard !text.isEmpty else { return nil }
+        if let date = ISO8601.date(from: text) { return date }
         guard let dot = text.firstIndex(of: ".") else {
             return try? wholeSeconds.parse(text)
         }

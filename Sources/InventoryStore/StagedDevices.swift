@@ -1,4 +1,5 @@
 import Foundation
+import JSONCore
 
 /// A device as the last device sync saw it in Addigy, keyed by `(integration, agentID)`.
 public struct StagedDevice: Sendable, Equatable {
@@ -98,7 +99,7 @@ public enum SerialNumber {
     /// Returns the serial number when it can identify a device, or `nil` for a blank value, a
     /// placeholder, or one character repeated ("000000000000", "XXXXXXXXXXXX").
     public static func usable(_ serial: String?) -> String? {
-        guard let trimmed = serial?.trimmingCharacters(in: .whitespacesAndNewlines), trimmed.count >= 4 else {
+        guard let trimmed = serial?.trimmingWhitespace(), trimmed.count >= 4 else {
             return nil
         }
         let upper = trimmed.uppercased()

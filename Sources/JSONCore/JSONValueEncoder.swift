@@ -265,23 +265,148 @@ private struct IndexKey: CodingKey {
 }
 
 /// ISO 8601 timestamps in UTC with millisecond precision, as used throughout the protocol.
+///
+/// Formatting and parsing are done by hand on the proleptic Gregorian calendar, because the
+/// device sync converts several dates per device and Foundation's format style costs
+/// microseconds per call. Parsing accepts what Addigy sends too: 0 to 9 fraction digits and a
+/// `Z` or a `±HH:MM` offset.
 public enum ISO8601 {
-    private static let formatStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
-
-    private static let wholeSeconds = Date.ISO8601FormatStyle(timeZone: .gmt)
-
-    /// Formats `date` at the nearest millisecond. The milliseconds are computed here rather than
-    /// by the format style, which truncates: .718 held as .71799999 would print as .717.
+    /// Formats `date` at the nearest millisecond, like `2026-12-01T08:00:00.000Z`.
     public static func string(from date: Date) -> String {
         let (seconds, milliseconds) = Int64((date.timeIntervalSince1970 * 1000).rounded())
             .floorQuotientAndRemainder(dividingBy: 1000)
-        let whole = Date(timeIntervalSince1970: Double(seconds)).formatted(wholeSeconds)
-        let digits = String(milliseconds)
-        return whole.dropLast() + "." + String(repeating: "0", count: 3 - digits.count) + digits + "Z"
+        let (days, secondOfDay) = seconds.floorQuotientAndRemainder(dividingBy: 86_400)
+        let (year, month, day) = civilDate(daysSinceEpoch: days)
+        var text = ""
+        text.reserveCapacity(24)
+        append(year, digits: 4, to: &text)
+        text.append("-")
+        append(month, digits: 2, to: &text)
+        text.append("-")
+        append(day, digits: 2, to: &text)
+        text.append("T")
+        append(secondOfDay / 3600, digits: 2, to: &text)
+        text.append(":")
+        append(secondOfDay / 60 % 60, digits: 2, to: &text)
+        text.append(":")
+        append(secondOfDay % 60, digits: 2, to: &text)
+        text.append(".")
+        append(milliseconds, digits: 3, to: &text)
+        text.append("Z")
+        return text
     }
 
-    public static func date(from string: String) -> Date? {
-        try? formatStyle.parse(string)
+    /// Parses `YYYY-MM-DDTHH:MM:SS`, an optional fraction of any length, and `Z` or `±HH:MM`.
+    /// Returns `nil` for anything else, including out-of-range fields.
+    public static func date(from text: String) -> Date? {
+        var reader = DigitReader(Array(text.utf8))
+        guard let year = reader.number(4), reader.skip("-"), let month = reader.number(2), reader.skip("-"),
+            let day = reader.number(2), reader.skip("T") || reader.skip("t") || reader.skip(" "),
+            let hour = reader.number(2), reader.skip(":"), let minute = reader.number(2), reader.skip(":"),
+            let second = reader.number(2),
+            (1...12).contains(month), (1...daysInMonth(year: year, month: month)).contains(day),
+            hour < 24, minute < 60, second < 61
+        else { return nil }
+
+        var fraction = 0.0
+        if reader.skip(".") {
+            var scale = 0.1
+            var digits = 0
+            while let digit = reader.digit() {
+                fraction += Double(digit) * scale
+                scale /= 10
+                digits += 1
+            }
+            guard digits > 0 else { return nil }
+        }
+
+        var offsetSeconds: Int64 = 0
+        if !(reader.skip("Z") || reader.skip("z")) {
+            guard let sign: Int64 = reader.skip("+") ? 1 : (reader.skip("-") ? -1 : nil),
+                let offsetHours = reader.number(2)
+            else { return nil }
+            _ = reader.skip(":")
+            guard let offsetMinutes = reader.number(2) else { return nil }
+            offsetSeconds = sign * (offsetHours * 3600 + offsetMinutes * 60)
+        }
+        guard reader.isAtEnd else { return nil }
+
+        let days = daysSinceEpoch(year: year, month: month, day: day)
+        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
+        return Date(timeIntervalSince1970: Double(seconds) + fraction)
+    }
+
+    // MARK: Calendar arithmetic
+
+    /// Days from 1970-01-01 to a date of the proleptic Gregorian calendar, counting in 400-year
+    /// eras of 146,097 days with the year starting in March, so that February ends a year.
+    static func daysSinceEpoch(year: Int64, month: Int64, day: Int64) -> Int64 {
+        let shiftedYear = month <= 2 ? year - 1 : year
+        let (era, yearOfEra) = shiftedYear.floorQuotientAndRemainder(dividingBy: 400)
+        let monthFromMarch = (month + 9) % 12
+        let dayOfYear = (153 * monthFromMarch + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    /// Returns the date of a day count since 1970-01-01: the inverse of `daysSinceEpoch`.
+    static func civilDate(daysSinceEpoch days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let (era, dayOfEra) = (days + 719_468).floorQuotientAndRemainder(dividingBy: 146_097)
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthFromMarch = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthFromMarch + 2) / 5 + 1
+        let month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    static func daysInMonth(year: Int64, month: Int64) -> Int64 {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    private static func append(_ value: Int64, digits: Int, to text: inout String) {
+        let string = String(value)
+        if string.count < digits {
+            text.append(String(repeating: "0", count: digits - string.count))
+        }
+        text.append(string)
+    }
+
+    /// Reads fixed-width numbers and separators from ASCII bytes.
+    private struct DigitReader {
+        private let bytes: [UInt8]
+        private var position = 0
+
+        init(_ bytes: [UInt8]) {
+            self.bytes = bytes
+        }
+
+        var isAtEnd: Bool { position == bytes.count }
+
+        mutating func digit() -> Int64? {
+            guard position < bytes.count, bytes[position] >= 0x30, bytes[position] <= 0x39 else { return nil }
+            defer { position += 1 }
+            return Int64(bytes[position] - 0x30)
+        }
+
+        mutating func number(_ width: Int) -> Int64? {
+            var value: Int64 = 0
+            for _ in 0..<width {
+                guard let digit = digit() else { return nil }
+                value = value * 10 + digit
+            }
+            return value
+        }
+
+        mutating func skip(_ character: Character) -> Bool {
+            guard position < bytes.count, let ascii = character.asciiValue, bytes[position] == ascii else { return false }
+            position += 1
+            return true
+        }
     }
 }
 

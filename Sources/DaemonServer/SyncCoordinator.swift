@@ -245,6 +245,12 @@ public final class SyncCoordinator: Sendable {
         reason: String? = nil, message: String? = nil, tenantID: String, store: Store
     ) async throws {
         defer {
+            // The run leaves the running list before its sync.finished goes out, so a client that
+            // asks sync.status on that notification no longer sees it running.
+            running.withLock { running in
+                running[run.integrationID]?.removeAll { $0.runID == run.id }
+                if running[run.integrationID]?.isEmpty == true { running[run.integrationID] = nil }
+            }
             var error: JSONValue = .null
             if let reason {
                 error = ["reason": .string(reason), "message": message.json]

@@ -212,7 +212,7 @@ public enum DeviceSync {
         return report
     }
 
-    /// Whether a fetch of `fetched` devices is too far below the last good sync's `lastGood` to trust.
+    /// Returns whether a fetch of `fetched` devices is too far below the last good sync's `lastGood` to trust.
     /// Small fleets may lose a couple of devices, but an empty fetch after a non-empty one is always
     /// suspect.
     static func isShrunken(fetched: Int, lastGood: Int, ratio: Double) -> Bool {
@@ -236,7 +236,11 @@ public enum DeviceSync {
         -> StagedDevice
     {
         let deviceType = DeviceClassifier.classify(device)
-        let previousDetails = previous.flatMap { try? JSONParser.parse(Array($0.device.details.utf8)) }?.objectValue
+        // The previous values matter only for facts that failed to collect, so the stored text is
+        // parsed only for a device that has such a fact.
+        let hasFailedFact = device.facts.values.contains { $0.errorMessage != nil }
+        let previousDetails = hasFailedFact
+            ? previous.flatMap { try? JSONParser.parse(Array($0.device.details.utf8)) }?.objectValue : nil
         let details = DeviceDetails.make(for: device, classification: deviceType, previous: previousDetails)
         let serial = device.serialNumber ?? previous?.device.serialNumber
         let model = device.string("hardware_model") ?? device.string("product_name") ?? previous?.device.model

@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "addigysync-bench", targets: ["addigysync-bench"]),
         .executable(name: "addigy-sim", targets: ["addigy-sim"]),
         .executable(name: "addigysync-quickmatch", targets: ["addigysync-quickmatch"]),
+        .executable(name: "addigysync", targets: ["addigysync"]),
     ],
     targets: [
         .systemLibrary(
@@ -50,6 +51,10 @@ let package = Package(
         .executableTarget(name: "addigy-sim", dependencies: ["AddigySimulator", "JSONCore"]),
         .executableTarget(name: "addigysyncd", dependencies: ["DaemonServer", "DaemonLog"]),
         .executableTarget(name: "addigysync-bench", dependencies: ["JSONCore", "TestSupport"]),
+        // The command-line client: argument parsing, commands and output. It speaks only the protocol,
+        // so it depends on no server module.
+        .target(name: "CLIKit", dependencies: ["JSONCore", "RPCCore"]),
+        .executableTarget(name: "addigysync", dependencies: ["CLIKit"]),
         // Helpers shared by the tests and the benchmark: a line client and temporary folders.
         .target(name: "TestSupport", dependencies: ["JSONCore"]),
         .testTarget(name: "JSONCoreTests", dependencies: ["JSONCore"]),
@@ -75,6 +80,10 @@ let package = Package(
                 "DaemonServer", "JSONCore", "RPCCore", "DaemonLog", "InventoryStore", "TestSupport", "AddigySimulator",
                 "addigysyncd",
             ]
+        ),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["CLIKit", "JSONCore", "TestSupport", "AddigySimulator", "addigysync", "addigysyncd"]
         ),
     ],
     swiftLanguageModes: [.v6]

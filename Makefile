@@ -3,7 +3,7 @@
 SWIFT ?= swift
 PYTHON ?= python3
 
-.PHONY: build test bench run protocol clean
+.PHONY: build test bench run demo protocol clean
 
 build:
 	$(SWIFT) build
@@ -29,6 +29,11 @@ bench:
 run: build
 	mkdir -p .run && chmod 700 .run
 	.build/debug/addigysyncd --socket .run/addigysync.sock --state-dir .run/state --log-level debug
+
+# Builds the daemon, the simulator and the CLI (debug), then runs the whole workflow through the
+# CLI against a simulated fleet in a temporary folder, and stops both processes at the end.
+demo:
+	scripts/demo.sh
 
 # Re-embeds protocol/openrpc.json into the daemon after it was edited.
 protocol:

@@ -16,14 +16,16 @@ test:
 	$(PYTHON) scripts/validate-openrpc.py
 	ADDIGYSYNC_BIN_DIR=$(CURDIR)/.build/debug $(PYTHON) -m pytest -q clients/python/tests
 
-# Measures RPC speed and memory and Quick Match speed on a release build, and rewrites
-# docs/benchmarks.md. Installs RapidFuzz from PyPI for the Quick Match anchor if it is missing.
+# Measures RPC speed and memory, Quick Match speed, and device sync and import on a release
+# build, and rewrites docs/benchmarks.md. Installs RapidFuzz from PyPI for the Quick Match anchor if it is missing.
 bench:
 	$(SWIFT) build -c release --product addigysyncd
 	$(SWIFT) build -c release --product addigysync-bench
 	$(SWIFT) build -c release --product addigysync-quickmatch
+	$(SWIFT) build -c release --product addigy-sim
 	.build/release/addigysync-bench --output docs/benchmarks.md
 	scripts/bench-quickmatch.sh
+	$(PYTHON) scripts/bench-devices.py --bin-dir .build/release --page docs/benchmarks.md
 
 # Starts the daemon in the foreground with its state and socket in ./.run (Ctrl-C stops it).
 run: build

@@ -2,13 +2,9 @@
 """Write the compliance report as CSV on stdout, one row per device that fails a check.
 
 Calls reports.compliance, for one company with --company or for all companies. The columns are
-company_id, company_name, device_id, device_name, serial_number and failed_checks, where
-failed_checks lists the failed checks separated by semicolons.
-
-NOTE: reports.compliance is planned but not in the daemon yet, so this script is untested. Its
-result shape is not specified yet. This script assumes
-{"companies": [{"companyId", "companyName", "devices": [{"deviceId", "name", "serialNumber",
-"failures": [...]}]}]}.
+company_id, company_name, device_id, device_name, serial_number, device_type, failed_checks and
+messages: the failed checks (such as fileVault or offline) and their sentences, each list
+separated by semicolons.
 """
 
 import argparse
@@ -20,7 +16,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import addigysync  # noqa: E402
 
-COLUMNS = ["company_id", "company_name", "device_id", "device_name", "serial_number", "failed_checks"]
+COLUMNS = ["company_id", "company_name", "device_id", "device_name", "serial_number", "device_type", "failed_checks",
+           "messages"]
 
 
 def parse_arguments() -> argparse.Namespace:
@@ -28,12 +25,17 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--socket", help="daemon socket (default: $ADDIGYSYNC_SOCKET or the daemon's default)")
     parser.add_argument("--key-file", help="file containing the access key (default: default-tenant.key)")
     parser.add_argument("--company", help="companyId to report on (default: every company)")
+    parser.add_argument("--as-of", help="ISO 8601 time the offline check counts from (default: now)")
     return parser.parse_args()
 
 
 def main() -> int:
     args = parse_arguments()
-    params = {"companyId": args.company} if args.company else {}
+    params = {}
+    if args.company:
+        params["companyId"] = args.company
+    if args.as_of:
+        params["asOf"] = args.as_of
     try:
         with addigysync.Client(args.socket, key_file=args.key_file, timeout=300) as client:
             report = client.call("reports.compliance", params)
@@ -43,15 +45,17 @@ def main() -> int:
 
     writer = csv.writer(sys.stdout)
     writer.writerow(COLUMNS)
-    for company in report.get("companies", []):
-        for device in company.get("devices", []):
+    for company in report["companies"]:
+        for device in company["failingDevices"]:
             writer.writerow([
-                company.get("companyId"),
-                company.get("companyName"),
-                device.get("deviceId"),
-                device.get("name"),
-                device.get("serialNumber"),
-                ";".join(device.get("failures", [])),
+                company["companyId"],
+                company["companyName"],
+                device["deviceId"],
+                device["name"],
+                device["serialNumber"] or "",
+                device["deviceType"] or "",
+                ";".join(failure["check"] for failure in device["failures"]),
+                " ".join(failure["message"] for failure in device["failures"]),
             ])
     return 0
 

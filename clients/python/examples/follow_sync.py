@@ -4,9 +4,6 @@
 Subscribes to the sync.progress and sync.finished events of the integration, calls sync.start,
 and prints one line per event of that run. Exits 0 when the run finishes without an error, and 1
 when it fails, when no event arrives within --idle-timeout seconds, or when a call fails.
-
-NOTE: events.subscribe and sync.start are planned but not in the daemon yet, so this script is
-untested. It prints event params as they come, because their fields are not specified yet.
 """
 
 import argparse
@@ -29,9 +26,19 @@ def parse_arguments() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def describe(params: dict) -> str:
-    """Format event params as key=value pairs, leaving out the subscription id."""
-    return " ".join("{}={}".format(key, value) for key, value in params.items() if key != "subscriptionId")
+def describe(method: str, params: dict) -> str:
+    """Format one event as a line of text."""
+    if method == "sync.progress":
+        pages = "page {}".format(params["pagesDone"])
+        if params.get("pageCount") is not None:
+            pages += " of {}".format(params["pageCount"])
+        return "{}: {}, {} devices seen, {} staged, {} imported".format(
+            params["phase"], pages, params["devicesSeen"], params["staged"], params["imported"])
+    error = params.get("error") or {}
+    line = "finished: {}".format(params["status"])
+    if error:
+        line += " ({}: {})".format(error.get("reason"), error.get("message"))
+    return line
 
 
 def follow(client: addigysync.Client, args: argparse.Namespace) -> int:
@@ -45,7 +52,7 @@ def follow(client: addigysync.Client, args: argparse.Namespace) -> int:
         params = event.params or {}
         if params.get("subscriptionId") != subscription["subscriptionId"] or params.get("runId") != run_id:
             continue
-        print("{} {}".format(event.method, describe(params)), flush=True)
+        print(describe(event.method, params), flush=True)
         if event.method == "sync.finished":
             return 1 if params.get("error") else 0
 

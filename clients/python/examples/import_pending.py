@@ -3,8 +3,6 @@
 
 Calls devices.import with all: true and prints how many devices were imported and why each
 failure failed. Exits 0 when nothing failed, and 1 otherwise.
-
-NOTE: devices.import is planned but not in the daemon yet, so this script is untested.
 """
 
 import argparse

@@ -2,6 +2,7 @@ import Foundation
 import InventoryStore
 import JSONCore
 import RPCCore
+import SyncEngine
 
 /// `policies.*`: an integration's Addigy policies and their mappings to companies.
 ///
@@ -61,6 +62,7 @@ enum PolicyMethods {
                 mapping: PolicyMapping(policyID: policyID, companyID: company.id, companyName: company.name,
                                        source: .manual, confidence: nil, reason: nil)
             )
+            try await refreshStagedCompanies(integrationID: integration.id, context: context)
             context.logger.info("policy mapped", [("policy.id", policyID), ("company.id", company.id)])
             let updated = try await PolicyView.load(integrationID: integration.id, store: context.store)
             return updated.json(for: try updated.policy(policyID))
@@ -71,6 +73,7 @@ enum PolicyMethods {
             let policyID = try params.string("policyId", maxLength: 128)
             _ = try await PolicyView.load(integrationID: integration.id, store: context.store).policy(policyID)
             if try await context.store.unmapPolicy(integrationID: integration.id, policyID: policyID) {
+                try await refreshStagedCompanies(integrationID: integration.id, context: context)
                 context.logger.info("policy unmapped", [("policy.id", policyID)])
             }
             let updated = try await PolicyView.load(integrationID: integration.id, store: context.store)
@@ -88,6 +91,18 @@ enum PolicyMethods {
             throw RPCError.notFound("integration", field: "integrationId", id: id)
         }
         return record
+    }
+
+    /// Gives the staged devices that are not imported the companies of the new mappings at once,
+    /// so that an import right after a mapping change never uses the old one.
+    static func refreshStagedCompanies(integrationID: String, context: RequestContext) async throws {
+        let placement = try await PolicyCompanies.load(integrationID: integrationID, store: context.store)
+        let changed = try await context.store.refreshStagedCompanies(integrationID: integrationID) {
+            placement.company(ofPolicy: $0)
+        }
+        if changed > 0 {
+            context.logger.info("staged devices follow the new mapping", [("staged_devices", changed)])
+        }
     }
 
     static func sortKey(_ policy: PolicyRecord) -> [String] {

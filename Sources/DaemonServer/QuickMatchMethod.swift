@@ -74,6 +74,9 @@ enum QuickMatchMethod {
             }
         }
 
+        if !dryRun {
+            try await PolicyMethods.refreshStagedCompanies(integrationID: integration.id, context: context)
+        }
         context.logger.info(
             "quick match finished",
             [("integration.id", integration.id), ("applied", report.appliedEntries.count),

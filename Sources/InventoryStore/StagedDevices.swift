@@ -489,3 +489,33 @@ extension Store {
         }
     }
 }
+
+extension Store {
+    /// Sets the company of each staged device that is not imported from its policy's mapping now,
+    /// so that an import right after a mapping change uses the new mapping. A device whose policy
+    /// lost its mapping gets no company, which blocks its import with `policy_unmapped`. Imported
+    /// devices move at the next device sync, which records the move. Returns how many rows changed.
+    @discardableResult
+    public func refreshStagedCompanies(
+        integrationID: String, companyOfPolicy: @Sendable (String) -> String?
+    ) throws -> Int {
+        try database.transaction {
+            let rows = try database.query(
+                "SELECT agent_id, policy_id, company_id FROM staged_devices WHERE integration_id = ? AND device_id IS NULL",
+                [.text(integrationID)]
+            )
+            var changed = 0
+            for row in rows {
+                guard let agentID = row.string(0) else { continue }
+                let company = row.string(1).flatMap(companyOfPolicy)
+                guard company != row.string(2) else { continue }
+                try database.execute(
+                    "UPDATE staged_devices SET company_id = ? WHERE integration_id = ? AND agent_id = ?",
+                    [company.sqlValue, .text(integrationID), .text(agentID)]
+                )
+                changed += 1
+            }
+            return changed
+        }
+    }
+}

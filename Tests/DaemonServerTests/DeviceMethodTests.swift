@@ -212,4 +212,31 @@ func finishedRun(_ client: LineClient, _ integrationID: String, scope: String) a
         #expect(replies.filter { $0["result"]?["started"] == true }.count == 1)
         try await fixture.daemon.stop()
     }
+
+    @Test func mappingChangesReachStagedDevicesAtOnce() async throws {
+        let fixture = try await IntegrationFixture()
+        let client = try await fixture.daemon.authenticatedClient()
+        let (integrationID, _) = try await syncedIntegration(fixture, client)
+        let integration: JSONValue = .string(integrationID)
+        _ = try await client.call("deviceTypes.quickCreate", ["integrationId": integration])
+        let staged = try await client.call("devices.listStaged", ["integrationId": integration, "limit": 1000])
+        let device = try #require(staged["result"]?["items"]?[0])
+        let policies = try await client.call("policies.list", ["integrationId": integration, "limit": 1000])
+        let policy = try #require(policies["result"]?["items"]?.arrayValue?.first { $0["policyId"] == device["policyId"] })
+        let root = policy["mapping"]?["inheritedFrom"] != .null ? policy["mapping"]?["inheritedFrom"] : policy["policyId"]
+
+        let other = try await client.call("companies.create", ["name": "Initrode"])
+        let otherID = try #require(other["result"]?["companyId"])
+        _ = try await client.call("policies.map", ["integrationId": integration, "policyId": root ?? .null,
+                                                   "companyId": otherID])
+        let moved = try await client.call("devices.listStaged", ["integrationId": integration, "search": device["name"] ?? .null])
+        #expect(moved["result"]?["items"]?.arrayValue?.first { $0["agentId"] == device["agentId"] }?["companyId"] == otherID,
+                "the staged device follows the new mapping before any sync")
+
+        _ = try await client.call("policies.unmap", ["integrationId": integration, "policyId": root ?? .null])
+        let blocked = try await client.call("devices.import", ["integrationId": integration,
+                                                               "agentIds": .array([device["agentId"] ?? .null])])
+        #expect(blocked["result"]?["failed"]?[0]?["code"] == "policy_unmapped", "\(blocked)")
+        try await fixture.daemon.stop()
+    }
 }

@@ -8,7 +8,7 @@ import Testing
 /// Creates an integration and waits for its first background policy sync.
 func connectedIntegration(_ fixture: IntegrationFixture, _ client: LineClient) async throws -> String {
     let id = try await fixture.create(client)
-    let deadline = Date().addingTimeInterval(20)
+    let deadline = Date().addingTimeInterval(120)
     while Date() < deadline {
         let page = try await client.call("policies.list", ["integrationId": .string(id)])
         if page["result"]?["syncedAt"] != nil, page["result"]?["syncedAt"] != .null {

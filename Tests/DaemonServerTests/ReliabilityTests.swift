@@ -55,7 +55,7 @@ private func slowFleetFixture(devices: Int, latencyMilliseconds: Int) async thro
 
         _ = try await client.call("events.subscribe", ["topics": ["sync.progress"]])
         _ = try await client.call("integration.resync", ["integrationId": .string(integrationID)])
-        while let note = try await client.nextNotification(timeout: 30) {
+        while let note = try await client.nextNotification(timeout: 120) {
             if (note["params"]?["pagesDone"]?.int64Value ?? 0) >= 3 { break }
         }
         kill(fixture.daemon.process.processIdentifier, SIGKILL)

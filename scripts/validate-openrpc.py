@@ -39,8 +39,15 @@ def main() -> int:
         sys.argv[1] if len(sys.argv) > 1 else os.environ.get("OPENRPC_META_SCHEMA", DEFAULT_META_SCHEMA)
     )
     if not meta_path.exists():
-        print(f"validate-openrpc: meta-schema {meta_path} not found; pass its path as the first argument")
-        return 1
+        message = (f"validate-openrpc: the OpenRPC meta-schema {meta_path} was not found. It comes with the "
+                   "team's shared reference folder (../shared/reference/openrpc-meta-schema.json beside this "
+                   "checkout); set OPENRPC_META_SCHEMA to its path, or pass the path as the first argument.")
+        # CI must validate; a developer without the shared folder gets a warning and the other checks.
+        if os.environ.get("CI") or os.environ.get("OPENRPC_META_SCHEMA"):
+            print(message, file=sys.stderr)
+            return 1
+        print(message + " Skipping the validation because CI is not set.", file=sys.stderr)
+        return 0
     meta_schema = json.loads(meta_path.read_text(encoding="utf-8"))
     document = json.loads((ROOT / "protocol" / "openrpc.json").read_text(encoding="utf-8"))
     error_table = json.loads((ROOT / "protocol" / "error-codes.json").read_text(encoding="utf-8"))

@@ -180,8 +180,8 @@ final class ProgressDisplay {
         var line = "\(phase): \(pages), \(params["devicesSeen"]?.intValue ?? 0) devices seen, "
             + "\(params["staged"]?.intValue ?? 0) staged, \(params["imported"]?.intValue ?? 0) imported, "
             + "\(params["failed"]?.intValue ?? 0) failed"
-        if phase != "devices" {
-            // Policies come in one request, so there are no pages or device counts to show.
+        if phase != "devices" || pagesDone == 0 {
+            // Policies come in one request, and before the first device page there is nothing to count.
             line = "\(phase): syncing"
         }
         let dropped = params["dropped"]?.intValue ?? 0

@@ -377,11 +377,12 @@ final class RunningServer {
         }
         let started = Date()
         for (index, client) in clients.enumerated() {
-            let reply = try await client.readJSON(timeout: 10)
+            let reply = try await client.readJSON(timeout: 40)
             #expect(reply["id"]?.int64Value == Int64(index))
         }
-        // Run one after another, 256 sleeps of 200 ms would take 51 s.
-        #expect(Date().timeIntervalSince(started) < 10)
+        // Run one after another, 256 sleeps of 200 ms would take 51 s. The bound leaves room for
+        // other tests loading the same two cores.
+        #expect(Date().timeIntervalSince(started) < 30)
         #expect(running.server.connectionCount == 256)
         await running.stop()
     }

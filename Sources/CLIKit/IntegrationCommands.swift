@@ -1,7 +1,8 @@
 import Foundation
 import JSONCore
 
-/// `connect`, `test` and `status`: Addigy integrations and their health.
+/// `connect`, `test`, `status` and `integration update-token|delete`: Addigy integrations and
+/// their health.
 enum IntegrationCommands {
     static let integrationOption = OptionSpec(
         "--integration", value: "ID",
@@ -17,8 +18,64 @@ enum IntegrationCommands {
     )
 
     static func commands() -> [CommandNode] {
-        [.command(connect), .command(test), .command(status)]
+        [
+            .command(connect), .command(test), .command(status),
+            .group(CommandGroup(
+                "integration", summary: "Replace an integration's token, or delete the integration.",
+                commands: [updateToken, delete]
+            )),
+        ]
     }
+
+    static let updateToken = CommandSpec(
+        ["integration", "update-token"],
+        summary: "Replace the stored Addigy API token of an integration.",
+        details: "Use it after a token was revoked or expired. The token comes from --token-file, else the "
+            + "ADDIGY_API_TOKEN environment variable, else a prompt that does not echo. The daemon tests the new "
+            + "token first and keeps the old one when the test fails.",
+        options: [integrationOption, tokenFileOption],
+        examples: ["integration update-token", "integration update-token --token-file ~/addigy.token"],
+        action: { context, arguments in
+            let integrationID = try context.integrationID()
+            let token = try apiToken(context, arguments, allowPrompt: true)
+            let integration = try context.call(
+                "integration.updateCredentials", ["integrationId": .string(integrationID), "apiToken": .string(token)]
+            )
+            context.emit(integration) {
+                "Replaced the token of integration '\(Format.text(integration["name"]))'. Status: "
+                    + "\(Format.text(integration["status"])).\n"
+            }
+        }
+    )
+
+    static let delete = CommandSpec(
+        ["integration", "delete"],
+        summary: "Delete an integration and its stored token.",
+        details: "This cannot be undone, so it needs --yes. Devices imported from the integration stay in the "
+            + "inventory without a source, unless --delete-devices is given. Running syncs are cancelled first.",
+        options: [
+            integrationOption,
+            OptionSpec("--yes", help: "confirm that the integration, its policies, mappings and staged devices are deleted"),
+            OptionSpec("--delete-devices", help: "also delete the devices imported from it"),
+        ],
+        action: { context, arguments in
+            guard arguments.flag("--yes") else {
+                throw arguments.usageError(
+                    "Deleting an integration removes its token, policies, mappings and staged devices and cannot be "
+                        + "undone; add --yes to confirm."
+                )
+            }
+            let integrationID = try context.integrationID()
+            let result = try context.call("integration.delete", [
+                "integrationId": .string(integrationID), "confirm": true,
+                "deleteImportedDevices": .bool(arguments.flag("--delete-devices")),
+            ])
+            context.emit(result) {
+                "Deleted integration \(Format.text(result["integrationId"])). Devices deleted: "
+                    + "\(Format.text(result["devicesDeleted"])), kept: \(Format.text(result["devicesKept"])).\n"
+            }
+        }
+    )
 
     static let connect = CommandSpec(
         ["connect"],

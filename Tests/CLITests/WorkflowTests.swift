@@ -483,6 +483,28 @@ func preparedFixture() async throws -> (CLIFixture, String) {
         #expect(event["params"]?["status"] == "succeeded", "\(result)")
     }
 
+    @Test func updateTokenAndDeleteIntegration() async throws {
+        let fixture = try await CLIFixture()
+        try await fixture.connect()
+
+        let wrong = try await fixture.run("integration", "update-token", environment: ["ADDIGY_API_TOKEN": "not-the-token"])
+        #expect(wrong.status == 1, "\(wrong)")
+        #expect(!wrong.stderr.contains("not-the-token"), "the token never appears in an error")
+        let replaced = try await fixture.run("integration", "update-token",
+                                             environment: ["ADDIGY_API_TOKEN": CLIFixture.token])
+        #expect(replaced.status == 0, "\(replaced)")
+        #expect(replaced.stdout.hasPrefix("Replaced the token of integration"), "\(replaced)")
+
+        let unconfirmed = try await fixture.run("integration", "delete")
+        #expect(unconfirmed.status == 64, "\(unconfirmed)")
+        #expect(unconfirmed.stderr.contains("add --yes to confirm"))
+        let deleted = try await fixture.run("integration", "delete", "--yes", "--json")
+        #expect(deleted.status == 0, "\(deleted)")
+        #expect(try deleted.json()["deleted"] == true)
+        let status = try await fixture.run("status", "--json")
+        #expect(try status.json()["integrations"] == [], "\(status)")
+    }
+
     @Test func tenantsLifecycle() async throws {
         let fixture = try await CLIFixture(simulate: false)
         let created = try await fixture.run("tenants", "create", "Second MSP", "--json")

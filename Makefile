@@ -26,6 +26,10 @@ bench:
 	.build/release/addigysync-bench --output docs/benchmarks.md
 	scripts/bench-quickmatch.sh
 	$(PYTHON) scripts/bench-devices.py --bin-dir .build/release --page docs/benchmarks.md
+	# The fuzz and soak scripts run apart (they take minutes) and keep their last results here.
+	for section in docs/fuzz.md docs/soak.md; do \
+	    if [ -f "$$section" ]; then printf '\n' >> docs/benchmarks.md; cat "$$section" >> docs/benchmarks.md; fi; \
+	done
 
 # Starts the daemon in the foreground with its state and socket in ./.run (Ctrl-C stops it).
 run: build

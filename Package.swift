@@ -57,6 +57,9 @@ let package = Package(
         .executableTarget(name: "addigysync", dependencies: ["CLIKit"]),
         // Helpers shared by the tests and the benchmark: a line client and temporary folders.
         .target(name: "TestSupport", dependencies: ["JSONCore"]),
+        // Drives arbitrary bytes through framing, classification, params and replies, checking
+        // invariants. Used by the libFuzzer target in Fuzz/ and by the corpus replay test.
+        .target(name: "FuzzSupport", dependencies: ["RPCTransport", "RPCCore", "JSONCore"]),
         .testTarget(name: "JSONCoreTests", dependencies: ["JSONCore"]),
         .testTarget(
             name: "AddigySimulatorTests", dependencies: ["AddigySimulator", "JSONCore", "TestSupport", "addigy-sim"]
@@ -72,7 +75,10 @@ let package = Package(
             name: "AddigyClientTests",
             dependencies: ["AddigyClient", "AddigySimulator", "JSONCore", "DaemonLog", "TestSupport"]
         ),
-        .testTarget(name: "RPCTransportTests", dependencies: ["RPCTransport", "RPCCore", "JSONCore", "DaemonLog", "TestSupport"]),
+        .testTarget(
+            name: "RPCTransportTests",
+            dependencies: ["RPCTransport", "RPCCore", "JSONCore", "DaemonLog", "TestSupport", "FuzzSupport"]
+        ),
         .testTarget(name: "InventoryStoreTests", dependencies: ["InventoryStore", "DaemonLog", "TestSupport"]),
         .testTarget(
             name: "DaemonServerTests",

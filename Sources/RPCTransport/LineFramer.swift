@@ -44,7 +44,12 @@ public struct LineFramer {
     public mutating func next() -> Output? {
         while true {
             guard let newline = findNewline() else {
-                if buffer.count - lineStart > maxLineLength {
+                // A trailing `\r` may be the start of a `\r\n` terminator, so it does not count yet.
+                var pending = buffer.count - lineStart
+                if pending > 0 && buffer[buffer.count - 1] == UInt8(ascii: "\r") {
+                    pending -= 1
+                }
+                if pending > maxLineLength {
                     return .oversized
                 }
                 return nil

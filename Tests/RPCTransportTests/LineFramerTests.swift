@@ -24,6 +24,18 @@ import Testing
         return outputs
     }
 
+    @Test func crlfLineAtTheLimitSplitBeforeTheNewline() {
+        var framer = LineFramer(maxLineLength: 3)
+        framer.append(Array("abc\r".utf8))
+        #expect(framer.next() == nil, "a trailing \\r may start the terminator, so it does not count yet")
+        framer.append(Array("\n".utf8))
+        #expect(framer.next() == .line(Array("abc".utf8)))
+
+        var longer = LineFramer(maxLineLength: 3)
+        longer.append(Array("abcd\r".utf8))
+        #expect(longer.next() == .oversized)
+    }
+
     @Test func wholeStreamInOneRead() {
         #expect(feed([Self.stream[...]]) == Self.expected)
     }

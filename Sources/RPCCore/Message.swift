@@ -20,8 +20,8 @@ public struct Request: Sendable {
 /// One element of what a line contained, classified by which members it has.
 public enum IncomingMessage: Sendable {
     case request(Request)
-    /// A message that is not a valid request. It gets a reply with `error` and `id`, unless it
-    /// was a notification (no `id` member at all) with a readable method.
+    /// A message that is not a valid request. It always gets an error reply: with its `id` when
+    /// that was readable, else with `"id": null`, as JSON-RPC 2.0 asks for an invalid request.
     case invalid(id: RequestID?, error: RPCError)
     /// A response object from the client. The server sends no requests, so it is dropped.
     case response

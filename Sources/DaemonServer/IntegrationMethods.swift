@@ -165,12 +165,14 @@ enum IntegrationMethods {
             let tenant = try context.tenant
             let id = try params.uuid("integrationId")
             let record = try await loadIntegration(id, tenantID: tenant.id, context: context)
-            let (run, _) = try await context.environment.sync.start(
+            let (run, started) = try await context.environment.sync.start(
                 integrationID: record.id, tenantID: tenant.id, scope: .all, trigger: "resync",
                 environment: context.environment, logger: context.logger
             )
-            context.logger.info("resync started", [("integration.id", record.id)])
-            return ["integrationId": .string(record.id), "started": true, "runId": .string(run.id),
+            if started {
+                context.logger.info("resync started", [("integration.id", record.id)])
+            }
+            return ["integrationId": .string(record.id), "started": .bool(started), "runId": .string(run.id),
                     "scopes": ["policies", "devices"]]
         },
 

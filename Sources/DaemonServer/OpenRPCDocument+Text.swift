@@ -1685,7 +1685,7 @@ extension OpenRPCDocument {
     {
       "name": "integration.resync",
       "summary": "Sync an integration again from Addigy.",
-      "description": "Starts one run that syncs policies, then devices, or returns the run already going. Mappings, staged devices and imported devices are kept.",
+      "description": "Starts one run that clears the staged devices that were not imported, then syncs policies and devices. Mappings, settings and imported devices are kept. When another run of the integration is going, nothing starts: started is false and runId is that run's id, so try again after it ends.",
       "tags": [
         {
           "name": "integrations"
@@ -1717,7 +1717,8 @@ extension OpenRPCDocument {
               "$ref": "#/components/schemas/Id"
             },
             "started": {
-              "const": true
+              "type": "boolean",
+              "description": "false when another run of the integration was going and no resync started."
             },
             "runId": {
               "$ref": "#/components/schemas/Id"

@@ -16,8 +16,9 @@ test:
 	$(PYTHON) scripts/validate-openrpc.py
 	ADDIGYSYNC_BIN_DIR=$(CURDIR)/.build/debug $(PYTHON) -m pytest -q clients/python/tests
 
-# Measures RPC speed and memory, Quick Match speed, and device sync and import on a release
-# build, and rewrites docs/benchmarks.md. Installs RapidFuzz from PyPI for the Quick Match anchor if it is missing.
+# Measures RPC speed and memory (beside a minimal Python asyncio server as the anchor), Quick Match
+# speed, and device sync and import on a release build, and rewrites docs/benchmarks.md. Installs
+# RapidFuzz from PyPI for the Quick Match anchor if it is missing.
 bench:
 	$(SWIFT) build -c release --product addigysyncd
 	$(SWIFT) build -c release --product addigysync-bench

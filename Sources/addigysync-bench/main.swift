@@ -10,9 +10,12 @@ import Glibc
 // Measures the daemon's RPC speed and memory and writes docs/benchmarks.md.
 //
 // Each figure is the median of several runs against a fresh daemon in a temporary folder.
+// In every run the same load then goes to an anchor, scripts/anchor-jsonrpc-server.py, which is a
+// minimal Python asyncio server on the same kind of socket. It starts after the daemon stopped,
+// so each daemon figure sits beside one measured on the same machine at nearly the same time.
 // The load generator parses no JSON (it counts reply lines) and drives all round-trip
-// connections from one thread. Its own CPU time is reported beside the daemon's, so a reader
-// can tell whether the generator or the daemon was the limit.
+// connections from one thread. Its own CPU time is reported beside each server's, so a reader
+// can tell whether the generator or the server was the limit.
 
 struct Options {
     var daemonPath = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
@@ -22,16 +25,19 @@ struct Options {
     var pipelinedRequests = 200_000
     var connections = 64
     var roundTripSeconds = 5.0
+    var anchorScript = "scripts/anchor-jsonrpc-server.py"
 
     static let usage = """
-        Usage: addigysync-bench [--daemon PATH] [--output FILE] [--runs N] [--requests N]
-                                [--connections N] [--seconds S]
+        Usage: addigysync-bench [--daemon PATH] [--anchor-script PATH] [--output FILE] [--runs N]
+                                [--requests N] [--connections N] [--seconds S]
 
         Starts addigysyncd in a temporary folder N times (default 3) and measures, per run: time to
         socket ready, idle memory, server.info pipelined on one connection (--requests, default
         200000), and server.info round trips over --connections connections (default 64) for
-        --seconds (default 5). Writes the medians with the machine and the targets to --output
-        (default docs/benchmarks.md).
+        --seconds (default 5). In each run it then starts the anchor server (--anchor-script, default
+        scripts/anchor-jsonrpc-server.py, run with python3 from PATH) and measures the same two loads
+        against it. Writes the medians with the machine and the targets to --output (default
+        docs/benchmarks.md).
         """
 
     static func parse(_ arguments: [String]) -> Options {
@@ -45,6 +51,7 @@ struct Options {
         while index < arguments.count {
             switch arguments[index] {
             case "--daemon": options.daemonPath = value()
+            case "--anchor-script": options.anchorScript = value()
             case "--output": options.output = value()
             case "--runs": options.runs = Int(value()) ?? 0
             case "--requests": options.pipelinedRequests = Int(value()) ?? 0
@@ -60,6 +67,9 @@ struct Options {
         }
         guard options.runs > 0, options.pipelinedRequests > 0, options.connections > 0, options.roundTripSeconds > 0
         else { fail("--runs, --requests, --connections and --seconds must be positive") }
+        guard FileManager.default.isReadableFile(atPath: options.anchorScript) else {
+            fail("anchor server script \(options.anchorScript) not found. Run from the repository root, or pass --anchor-script PATH.")
+        }
         return options
     }
 }
@@ -71,19 +81,37 @@ func fail(_ message: String) -> Never {
 
 let serverInfoRequest = Array(#"{"jsonrpc":"2.0","id":1,"method":"server.info"}"#.utf8) + [0x0A]
 
-// MARK: Daemon process
+// MARK: Server processes
 
-final class Daemon {
+/// A server under load, the daemon or the anchor, running in a temporary folder of its own.
+final class ServerProcess {
+    let name: String
     let directory: TemporaryDirectory
     let process = Process()
     let socketPath: String
+    /// Seconds from starting the process to its first `server.info` reply.
     let readySeconds: Double
 
-    init(path: String) throws {
+    /// Starts the daemon with its socket and state in a fresh temporary folder.
+    static func daemon(path: String) throws -> ServerProcess {
+        try ServerProcess(name: "addigysyncd", executable: path) { folder in
+            ["--socket", folder.appending("bench.sock"), "--state-dir", folder.appending("state"), "--log-level", "warning"]
+        }
+    }
+
+    /// Starts the anchor server with python3 from PATH, its socket in a fresh temporary folder.
+    static func anchor(script: String) throws -> ServerProcess {
+        try ServerProcess(name: "anchor-jsonrpc-server.py", executable: "/usr/bin/env") { folder in
+            ["python3", script, folder.appending("bench.sock")]
+        }
+    }
+
+    private init(name: String, executable: String, arguments: (TemporaryDirectory) -> [String]) throws {
+        self.name = name
         directory = try TemporaryDirectory()
         socketPath = directory.appending("bench.sock")
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = ["--socket", socketPath, "--state-dir", directory.appending("state"), "--log-level", "warning"]
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments(directory)
         process.standardError = FileHandle.standardError
         let started = monotonicSeconds()
         try process.run()
@@ -94,7 +122,11 @@ final class Daemon {
                 break
             }
             guard process.isRunning, monotonicSeconds() - started < 10 else {
-                throw LineClient.Failure(description: "addigysyncd did not become ready")
+                if process.isRunning {
+                    kill(process.processIdentifier, SIGTERM)
+                    process.waitUntilExit()
+                }
+                throw LineClient.Failure(description: "\(name) did not become ready on \(socketPath) within 10 s")
             }
             usleep(1000)
         }
@@ -105,7 +137,7 @@ final class Daemon {
         residentMemory(of: process.processIdentifier)
     }
 
-    /// User plus system CPU seconds the daemon used so far.
+    /// User plus system CPU seconds the server used so far.
     var cpuSeconds: Double {
         guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
             let close = stat.lastIndex(of: ")")
@@ -168,21 +200,27 @@ func readLines(_ fd: Int32, count: Int, buffer: inout [UInt8]) -> Bool {
 
 // MARK: Scenarios
 
-struct RunResult {
-    var readyMilliseconds = 0.0
-    var idleResidentMB = 0.0
+/// The figures of the two load phases against one server.
+struct LoadResult {
     var loadResidentMB = 0.0
     var pipelinedPerSecond = 0.0
     var roundTripsPerSecond = 0.0
     var p50Milliseconds = 0.0
     var p99Milliseconds = 0.0
-    var daemonCPUSeconds = 0.0
+    var serverCPUSeconds = 0.0
     var generatorCPUSeconds = 0.0
 }
 
+struct RunResult {
+    var readyMilliseconds = 0.0
+    var idleResidentMB = 0.0
+    var daemon = LoadResult()
+    var anchor = LoadResult()
+}
+
 /// Sends `count` requests on one connection from one thread while another counts replies.
-func measurePipelined(_ daemon: Daemon, count: Int) throws -> Double {
-    let client = try LineClient(path: daemon.socketPath)
+func measurePipelined(_ server: ServerProcess, count: Int) throws -> Double {
+    let client = try LineClient(path: server.socketPath)
     let batch = 256
     let chunk = Array([[UInt8]](repeating: serverInfoRequest, count: batch).joined())
 
@@ -198,7 +236,7 @@ func measurePipelined(_ daemon: Daemon, count: Int) throws -> Double {
     writer.start()
     var buffer = [UInt8](repeating: 0, count: 256 * 1024)
     guard readLines(client.fd, count: count, buffer: &buffer) else {
-        throw LineClient.Failure(description: "the daemon closed the pipelined connection")
+        throw LineClient.Failure(description: "\(server.name) closed the pipelined connection")
     }
     return Double(count) / (monotonicSeconds() - started)
 }
@@ -208,13 +246,13 @@ func measurePipelined(_ daemon: Daemon, count: Int) throws -> Double {
 ///
 /// One thread rather than one per connection: 64 client threads on a 2-core machine would
 /// spend their time waiting for a core, and that wait would show up as daemon latency.
-func measureRoundTrips(_ daemon: Daemon, connections: Int, seconds: Double) throws
+func measureRoundTrips(_ server: ServerProcess, connections: Int, seconds: Double) throws
     -> (perSecond: Double, latencies: [Double], peakResident: Int)
 {
-    let clients = try (0..<connections).map { _ in try LineClient(path: daemon.socketPath) }
+    let clients = try (0..<connections).map { _ in try LineClient(path: server.socketPath) }
     let peak = Mutex(0)
     let sampling = Atomic<Bool>(true)
-    let pid = daemon.process.processIdentifier
+    let pid = server.process.processIdentifier
     let sampler = Thread {
         while sampling.load(ordering: .relaxed) {
             let resident = residentMemory(of: pid)
@@ -242,7 +280,7 @@ func measureRoundTrips(_ daemon: Daemon, connections: Int, seconds: Double) thro
         for index in descriptors.indices where descriptors[index].revents != 0 {
             descriptors[index].revents = 0
             guard readLines(clients[index].fd, count: 1, buffer: &buffer) else {
-                throw LineClient.Failure(description: "the daemon closed connection \(index)")
+                throw LineClient.Failure(description: "\(server.name) closed connection \(index)")
             }
             let now = monotonicSeconds()
             latencies.append(now - sentAt[index])
@@ -265,26 +303,41 @@ func median(_ values: [Double]) -> Double {
     return sorted[sorted.count / 2]
 }
 
-func runOnce(_ options: Options) throws -> RunResult {
-    var result = RunResult()
-    let daemon = try Daemon(path: options.daemonPath)
-    defer { daemon.stop() }
-    result.readyMilliseconds = daemon.readySeconds * 1000
-    sleep(1)
-    result.idleResidentMB = Double(daemon.residentBytes) / 1_048_576
-
-    let daemonCPUBefore = daemon.cpuSeconds
+/// Runs the pipelined phase, then the round-trip phase, against `server`.
+func measureLoad(_ server: ServerProcess, options: Options) throws -> LoadResult {
+    var result = LoadResult()
+    let serverCPUBefore = server.cpuSeconds
     let generatorCPUBefore = processCPUSeconds()
-    result.pipelinedPerSecond = try measurePipelined(daemon, count: options.pipelinedRequests)
+    result.pipelinedPerSecond = try measurePipelined(server, count: options.pipelinedRequests)
     let (perSecond, latencies, peak) = try measureRoundTrips(
-        daemon, connections: options.connections, seconds: options.roundTripSeconds
+        server, connections: options.connections, seconds: options.roundTripSeconds
     )
-    result.daemonCPUSeconds = daemon.cpuSeconds - daemonCPUBefore
+    result.serverCPUSeconds = server.cpuSeconds - serverCPUBefore
     result.generatorCPUSeconds = processCPUSeconds() - generatorCPUBefore
     result.roundTripsPerSecond = perSecond
     result.p50Milliseconds = percentile(latencies, 0.50) * 1000
     result.p99Milliseconds = percentile(latencies, 0.99) * 1000
     result.loadResidentMB = Double(peak) / 1_048_576
+    return result
+}
+
+/// Measures a fresh daemon, stops it, then measures a fresh anchor server with the same load.
+func runOnce(_ options: Options) throws -> RunResult {
+    var result = RunResult()
+    do {
+        let daemon = try ServerProcess.daemon(path: options.daemonPath)
+        defer { daemon.stop() }
+        result.readyMilliseconds = daemon.readySeconds * 1000
+        sleep(1)
+        result.idleResidentMB = Double(daemon.residentBytes) / 1_048_576
+        result.daemon = try measureLoad(daemon, options: options)
+    }
+    do {
+        let anchor = try ServerProcess.anchor(script: options.anchorScript)
+        defer { anchor.stop() }
+        sleep(1)
+        result.anchor = try measureLoad(anchor, options: options)
+    }
     return result
 }
 
@@ -314,16 +367,23 @@ func machineDescription() -> [String] {
         "- Memory: \(memory) GiB",
         "- Kernel: \(commandOutput("/usr/bin/uname", ["-sr"]))",
         "- Toolchain: \(swift)",
+        "- Anchor interpreter: \(commandOutput("/usr/bin/env", ["python3", "--version"]))",
     ]
 }
 
 func report(_ results: [RunResult], options: Options) -> String {
-    /// Formats a table row; `met` is nil for a figure that has no target.
-    func row(_ name: String, _ values: [Double], format: String, target: String, met: ((Double) -> Bool)?) -> String {
+    /// Formats a table row. `met` is nil for a figure that has no target, and `anchor` is nil for a
+    /// figure not measured on the anchor. The target and its status apply to the daemon only.
+    func row(
+        _ name: String, _ values: [Double], anchor: [Double]? = nil, format: String, target: String,
+        met: ((Double) -> Bool)?
+    ) -> String {
         let value = median(values)
         let all = values.map { String(format: format, $0) }.joined(separator: ", ")
         let status = met.map { $0(value) ? "met" : "**not met**" } ?? "—"
-        return "| \(name) | \(String(format: format, value)) | \(target) | \(status) | \(all) |"
+        let anchorMedian = anchor.map { String(format: format, median($0)) } ?? "—"
+        let anchorAll = anchor.map { $0.map { String(format: format, $0) }.joined(separator: ", ") } ?? "—"
+        return "| \(name) | \(String(format: format, value)) | \(anchorMedian) | \(target) | \(status) | \(all) | \(anchorAll) |"
     }
     let date = ISO8601.string(from: Date()).prefix(10)
     var lines = [
@@ -332,7 +392,7 @@ func report(_ results: [RunResult], options: Options) -> String {
         "Written by `make bench` (`addigysync-bench --runs \(options.runs) --requests \(options.pipelinedRequests) "
             + "--connections \(options.connections) --seconds \(Int(options.roundTripSeconds))` against a release build) "
             + "on \(date). Each figure is the median of \(options.runs) runs; every run starts a fresh daemon in a "
-            + "temporary folder.",
+            + "temporary folder, measures it, stops it, then starts the anchor server and measures it the same way.",
         "",
         "## Machine",
         "",
@@ -342,30 +402,46 @@ func report(_ results: [RunResult], options: Options) -> String {
         "",
         "## RPC and memory",
         "",
-        "| figure | median | target | status | runs |",
-        "|---|---|---|---|---|",
-        row("`server.info` pipelined on one connection (requests/s)", results.map(\.pipelinedPerSecond),
-            format: "%.0f", target: "≥ 50,000", met: { $0 >= 50_000 }),
+        "The anchor is `scripts/anchor-jsonrpc-server.py`, a minimal JSON-RPC server on Python's asyncio "
+            + "(`asyncio.start_unix_server`, one thread) on the same kind of socket and with the same framing. It parses "
+            + "each request line and replies to `server.info` with a fixed result and the request's id. It checks no "
+            + "access key, has no sessions, limits, logging or handlers, and does no other work, so it shows what a plain "
+            + "line-and-JSON server costs on this machine, not what a full daemon should cost. It is started with "
+            + "`python3` from PATH and measured with the same load generator right after the daemon in each run.",
+        "",
+        "| figure | median | anchor median | target | status | runs | anchor runs |",
+        "|---|---|---|---|---|---|---|",
+        row("`server.info` pipelined on one connection (requests/s)", results.map(\.daemon.pipelinedPerSecond),
+            anchor: results.map(\.anchor.pipelinedPerSecond), format: "%.0f", target: "≥ 50,000", met: { $0 >= 50_000 }),
         row("`server.info` round trips over \(options.connections) connections (requests/s)",
-            results.map(\.roundTripsPerSecond), format: "%.0f", target: "≥ 20,000", met: { $0 >= 20_000 }),
-        row("round-trip latency p50 (ms)", results.map(\.p50Milliseconds), format: "%.3f", target: "—", met: nil),
-        row("round-trip latency p99 (ms)", results.map(\.p99Milliseconds), format: "%.3f", target: "≤ 5", met: { $0 <= 5 }),
+            results.map(\.daemon.roundTripsPerSecond), anchor: results.map(\.anchor.roundTripsPerSecond),
+            format: "%.0f", target: "≥ 20,000", met: { $0 >= 20_000 }),
+        row("round-trip latency p50 (ms)", results.map(\.daemon.p50Milliseconds),
+            anchor: results.map(\.anchor.p50Milliseconds), format: "%.3f", target: "—", met: nil),
+        row("round-trip latency p99 (ms)", results.map(\.daemon.p99Milliseconds),
+            anchor: results.map(\.anchor.p99Milliseconds), format: "%.3f", target: "≤ 5", met: { $0 <= 5 }),
         row("idle resident memory (MiB)", results.map(\.idleResidentMB), format: "%.1f", target: "≤ 40 MB (38.1 MiB)",
             met: { $0 <= 40_000_000 / 1_048_576 }),
-        row("peak resident memory under round-trip load (MiB)", results.map(\.loadResidentMB), format: "%.1f",
-            target: "—", met: nil),
+        row("peak resident memory under round-trip load (MiB)", results.map(\.daemon.loadResidentMB),
+            anchor: results.map(\.anchor.loadResidentMB), format: "%.1f", target: "—", met: nil),
         row("start to socket ready, first start (ms)", results.map(\.readyMilliseconds), format: "%.0f",
             target: "≤ 300", met: { $0 <= 300 }),
         "",
         "## Is the load generator the limit?",
         "",
-        "The generator and the daemon share the machine's cores. During the two load phases the daemon used a median "
-            + String(format: "%.1f", median(results.map(\.daemonCPUSeconds)))
+        "The generator and the server under load share the machine's cores. During the two load phases the daemon "
+            + "used a median "
+            + String(format: "%.1f", median(results.map(\.daemon.serverCPUSeconds)))
             + " CPU seconds and the generator "
-            + String(format: "%.1f", median(results.map(\.generatorCPUSeconds)))
+            + String(format: "%.1f", median(results.map(\.daemon.generatorCPUSeconds)))
+            + ". Against the anchor, the anchor used a median "
+            + String(format: "%.1f", median(results.map(\.anchor.serverCPUSeconds)))
+            + " and the generator "
+            + String(format: "%.1f", median(results.map(\.anchor.generatorCPUSeconds)))
             + " (user plus system, from /proc and getrusage). The generator parses no JSON and counts reply lines, "
-            + "so most of its time is system calls; when its share is close to the daemon's, the round-trip "
-            + "figures understate what the daemon alone could serve.",
+            + "so most of its time is system calls; when its share is close to the server's, the round-trip "
+            + "figures understate what the server alone could serve. The anchor runs on one thread, so it can use "
+            + "at most one core.",
         "",
     ]
     return lines.joined(separator: "\n")
@@ -379,9 +455,11 @@ for run in 1...options.runs {
         let result = try runOnce(options)
         results.append(result)
         FileHandle.standardError.write(Data(String(
-            format: "run %d: pipelined %.0f/s, round trips %.0f/s, p99 %.3f ms, idle %.1f MiB, ready %.0f ms\n",
-            run, result.pipelinedPerSecond, result.roundTripsPerSecond, result.p99Milliseconds,
-            result.idleResidentMB, result.readyMilliseconds
+            format: "run %d: pipelined %.0f/s, round trips %.0f/s, p99 %.3f ms, idle %.1f MiB, ready %.0f ms; "
+                + "anchor: pipelined %.0f/s, round trips %.0f/s, p99 %.3f ms\n",
+            run, result.daemon.pipelinedPerSecond, result.daemon.roundTripsPerSecond, result.daemon.p99Milliseconds,
+            result.idleResidentMB, result.readyMilliseconds, result.anchor.pipelinedPerSecond,
+            result.anchor.roundTripsPerSecond, result.anchor.p99Milliseconds
         ).utf8))
     } catch {
         FileHandle.standardError.write(Data("addigysync-bench: run \(run) failed: \(error)\n".utf8))

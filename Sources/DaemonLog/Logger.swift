@@ -114,10 +114,15 @@ public struct Logger: Sendable {
         self.metadata = metadata
     }
 
-    /// Returns a copy of this logger that adds `value` under `key` to every line.
+    /// Returns a copy of this logger that adds `value` under `key` to every line, replacing an
+    /// earlier value of the same key so that a key never appears twice in a line.
     public func with(_ key: String, _ value: CustomStringConvertible) -> Logger {
         var copy = self
-        copy.metadata.append((key, value.description))
+        if let index = copy.metadata.firstIndex(where: { $0.0 == key }) {
+            copy.metadata[index].1 = value.description
+        } else {
+            copy.metadata.append((key, value.description))
+        }
         return copy
     }
 

@@ -468,7 +468,7 @@ func preparedFixture() async throws -> (CLIFixture, String) {
                 "the reason is shown: \(failed)")
     }
 
-    @Test func eventsFollowPrintsARunFromTheDaemon() async throws {
+    @Test func eventsFollowPrintsRun() async throws {
         let fixture = try await CLIFixture()
         try await fixture.connect()
         async let following = fixture.run("events", "follow", "--topics", "sync.finished", "--count", "1", "--json")

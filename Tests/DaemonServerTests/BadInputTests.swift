@@ -41,7 +41,7 @@ import Testing
         }
     }
 
-    @Test func everyMethodRejectsBadParamsByName() async throws {
+    @Test func everyMethodRejectsBadParams() async throws {
         let daemon = try await DaemonProcess.started()
         let client = try await daemon.authenticatedClient()
         let document = try document()

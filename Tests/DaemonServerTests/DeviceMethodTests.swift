@@ -174,7 +174,7 @@ func finishedRun(_ client: LineClient, _ integrationID: String, scope: String) a
         try await fixture.daemon.stop()
     }
 
-    @Test func deletingAnIntegrationKeepsOrDeletesItsDevices() async throws {
+    @Test func deleteKeepsOrDeletesDevices() async throws {
         let fixture = try await IntegrationFixture()
         let client = try await fixture.daemon.authenticatedClient()
         for deleteDevices in [false, true] {
@@ -214,7 +214,7 @@ func finishedRun(_ client: LineClient, _ integrationID: String, scope: String) a
         try await fixture.daemon.stop()
     }
 
-    @Test func mappingChangesReachStagedDevicesAtOnce() async throws {
+    @Test func mappingChangeReachesStaging() async throws {
         let fixture = try await IntegrationFixture()
         let client = try await fixture.daemon.authenticatedClient()
         let (integrationID, _) = try await syncedIntegration(fixture, client)

@@ -46,7 +46,7 @@ private func slowFleetFixture(devices: Int, latencyMilliseconds: Int) async thro
 }
 
 @Suite struct CrashSafetyTests {
-    @Test func killDuringDeviceSyncLeavesConsistentData() async throws {
+    @Test func killDuringSyncKeepsConsistency() async throws {
         let fixture = try await slowFleetFixture(devices: 1200, latencyMilliseconds: 60)
         let client = try await fixture.daemon.authenticatedClient()
         let (integrationID, _) = try await syncedIntegration(fixture, client)
@@ -77,7 +77,7 @@ private func slowFleetFixture(devices: Int, latencyMilliseconds: Int) async thro
         try await restarted.stop()
     }
 
-    @Test func killDuringImportLeavesNoHalfImportedDevice() async throws {
+    @Test func killDuringImportIsAtomic() async throws {
         let fixture = try await slowFleetFixture(devices: 3000, latencyMilliseconds: 0)
         let client = try await fixture.daemon.authenticatedClient()
         let (integrationID, _) = try await syncedIntegration(fixture, client)
@@ -147,7 +147,7 @@ private func slowFleetFixture(devices: Int, latencyMilliseconds: Int) async thro
         try await fixture.daemon.stop()
     }
 
-    @Test func rateLimitLockoutFailsWithItsReason() async throws {
+    @Test func lockoutFailsAsRateLimited() async throws {
         var configuration = SimulatorConfiguration(
             tokens: [SimulatorToken(IntegrationFixture.token)], fleet: Fleet.generate(seed: 13, deviceCount: 300)
         )

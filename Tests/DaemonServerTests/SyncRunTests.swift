@@ -92,7 +92,7 @@ private func seconds(of run: JSONValue) -> Double {
         try await fixture.daemon.stop()
     }
 
-    @Test func revokedTokenSetsAuthFailedAndKeepsData() async throws {
+    @Test func revokedTokenSetsAuthFailed() async throws {
         let fixture = try await IntegrationFixture()
         let client = try await fixture.daemon.authenticatedClient()
         let (integrationID, _) = try await syncedIntegration(fixture, client)
@@ -203,7 +203,7 @@ private func seconds(of run: JSONValue) -> Double {
         try await fixture.daemon.stop()
     }
 
-    @Test func noNotificationBeforeTheSubscribeReply() async throws {
+    @Test func noNotificationBeforeReply() async throws {
         let fixture = try await largeFleetFixture(devices: 600)
         let owner = try await fixture.daemon.authenticatedClient()
         let (integrationID, _) = try await syncedIntegration(fixture, owner)

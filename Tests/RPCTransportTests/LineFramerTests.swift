@@ -24,7 +24,7 @@ import Testing
         return outputs
     }
 
-    @Test func crlfLineAtTheLimitSplitBeforeTheNewline() {
+    @Test func crlfSplitAtLimit() {
         var framer = LineFramer(maxLineLength: 3)
         framer.append(Array("abc\r".utf8))
         #expect(framer.next() == nil, "a trailing \\r may start the terminator, so it does not count yet")

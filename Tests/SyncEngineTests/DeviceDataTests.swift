@@ -16,7 +16,7 @@ import Testing
         return AddigyDevice(["agentid": "x", "facts": .object(object)])!
     }
 
-    @Test func usesTheModelNameWhenAddigyHasIt() {
+    @Test func modelNameFirst() {
         #expect(DeviceClassifier.classify(device(["device_model_name": "MacBook Air", "hardware_model": "Mac14,2"]))
             == "MacBook Air")
     }
@@ -26,24 +26,24 @@ import Testing
         ("iMacPro1,1", "iMac Pro"), ("iMac21,1", "iMac"), ("Macmini9,1", "Mac mini"), ("MacPro7,1", "Mac Pro"),
         ("Mac14,3", "Mac"), ("iPad13,1", "iPad"), ("iPhone14,2", "iPhone"), ("AppleTV11,1", "Apple TV"),
     ])
-    func fallsBackToTheModelFamily(identifier: String, expected: String) {
+    func modelFamilyFallback(identifier: String, expected: String) {
         #expect(DeviceClassifier.classify(device(["device_model_name": "", "hardware_model": .string(identifier)]))
             == expected)
     }
 
-    @Test func readsProductNameWhenHardwareModelIsEmpty() {
+    @Test func productNameFallback() {
         #expect(DeviceClassifier.classify(device(["hardware_model": "", "product_name": "iPad8,3"])) == "iPad")
     }
 
-    @Test func callsADeviceWithOnlyAMacOSVersionAMac() {
+    @Test func macOSVersionOnlyIsMac() {
         #expect(DeviceClassifier.classify(device(["hardware_model": "", "mac_os_x_version": "14.5"])) == "Mac")
     }
 
-    @Test func readsThePlatformOfSystemVersion() {
+    @Test func systemVersionPlatform() {
         #expect(DeviceClassifier.classify(device(["system_version": "iPadOS 17.2 (21C62)"])) == "iPad")
     }
 
-    @Test func callsADeviceWithoutFactsUnknown() {
+    @Test func noFactsIsUnknown() {
         #expect(DeviceClassifier.classify(device([:])) == "Unknown")
         #expect(DeviceClassifier.classify(device(["hardware_model": "Zune4,2"])) == "Unknown")
     }
@@ -68,7 +68,7 @@ import Testing
         ("system.osVersion", "os_version"), ("system.agentVersion", "agent_version"), ("system.online", "online"),
     ]
 
-    @Test func extendedDataMatchesTheSimulatorFactByFact() async throws {
+    @Test func extendedDataMatchesFacts() async throws {
         let fleet = Fleet.generate(seed: 23, deviceCount: 150)
         let fixture = try await DeviceSyncFixture(fleet: fleet)
         try await fixture.syncPolicies()

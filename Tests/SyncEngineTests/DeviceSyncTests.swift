@@ -13,7 +13,7 @@ import Testing
     private let globexMac = TestFleet.device("g-1", name: "Globex MacBook", serial: "C02GGG111", policy: "p-globex")
     private let internalMac = TestFleet.device("i-1", name: "IT MacBook", serial: "C02III111", policy: "p-internal")
 
-    @Test func stagesOnlyDevicesOfMappedAndInheritedPolicies() async throws {
+    @Test func stagesMappedAndInheritedOnly() async throws {
         let fixture = try await DeviceSyncFixture(fleet: TestFleet.fleet([acmeMac, acmeLaptop, globexMac, internalMac]))
         try await fixture.syncPolicies(mapping: ["p-acme": "Acme Dental"])
 
@@ -34,7 +34,7 @@ import Testing
         #expect(counts["p-acme"] == 1)
     }
 
-    @Test func deviceMovingCompanyMovesStagedAndImportedRecords() async throws {
+    @Test func movedDeviceChangesCompany() async throws {
         let fixture = try await DeviceSyncFixture(fleet: TestFleet.fleet([acmeMac, globexMac]))
         try await fixture.syncPolicies(mapping: ["p-acme": "Acme Dental", "p-globex": "Globex"])
         try await fixture.syncDevices()
@@ -54,7 +54,7 @@ import Testing
         #expect(report.details["moves"]?[0]?["toCompanyId"] == .string(globex), "the sync history records the move")
     }
 
-    @Test func removedDeviceIsMarkedMissingAndRestoredWhenItReturns() async throws {
+    @Test func removedDeviceMissingThenRestored() async throws {
         let fixture = try await DeviceSyncFixture(fleet: TestFleet.fleet([acmeMac, acmeLaptop]))
         try await fixture.syncPolicies(mapping: ["p-acme": "Acme Dental"])
         try await fixture.syncDevices()
@@ -92,7 +92,7 @@ import Testing
         #expect(try fixture.dump() == before, "the last good data stays, and nothing is marked missing")
     }
 
-    @Test func shrunkenSyncMarksNothingMissingAndWarns() async throws {
+    @Test func shrunkenSyncMarksNothingMissing() async throws {
         let devices = (1...20).map { TestFleet.device("d-\($0)", name: "Mac \($0)", serial: "C02SSS0\($0 + 10)", policy: "p-acme") }
         let fixture = try await DeviceSyncFixture(fleet: TestFleet.fleet(devices))
         try await fixture.syncPolicies(mapping: ["p-acme": "Acme Dental"])
@@ -133,7 +133,7 @@ import Testing
         #expect(again.alreadyImported.map(\.agentID) == ["a-1"])
     }
 
-    @Test func unmappedPolicyBlocksImportUntilTheNextSync() async throws {
+    @Test func unmappedPolicyBlocksImport() async throws {
         let fixture = try await DeviceSyncFixture(fleet: TestFleet.fleet([acmeMac, acmeLaptop]))
         try await fixture.syncPolicies(mapping: ["p-acme": "Acme Dental"])
         try await fixture.syncDevices()
@@ -152,7 +152,7 @@ import Testing
         #expect(try await fixture.staged("a-1") == nil)
     }
 
-    @Test func autoSyncImportsOnlyEligibleNewDevices() async throws {
+    @Test func autoSyncImportsEligibleOnly() async throws {
         let iPad = TestFleet.device("t-1", name: "Front Desk iPad", serial: "DMPTTT111", policy: "p-acme", model: "iPad13,1",
                                     modelName: "iPad")
         let iMac = TestFleet.device("m-1", name: "Reception iMac", serial: "C02MMM111", policy: "p-acme", model: "iMac21,1",
@@ -201,7 +201,7 @@ import Testing
         #expect(try await fixture.store.deviceCount(integrationID: fixture.integrationID) == 3)
     }
 
-    @Test func devicesWithTheSameNameInTwoCompaniesStayApart() async throws {
+    @Test func sameNamesStayApart() async throws {
         let first = TestFleet.device("n-1", name: "Front Desk iPad", serial: "DMP000111", policy: "p-acme", model: "iPad13,1",
                                      modelName: "iPad")
         let second = TestFleet.device("n-2", name: "Front Desk iPad", serial: "DMP000222", policy: "p-globex",
@@ -242,7 +242,7 @@ import Testing
         #expect(try await security("s-3")?["firewallEnabled"] == .null)
     }
 
-    @Test func failedFactKeepsItsLastValueAndSaysWhenItWasCollected() async throws {
+    @Test func failedFactKeepsLastValue() async throws {
         let fixture = try await DeviceSyncFixture(fleet: TestFleet.fleet([acmeMac]))
         try await fixture.syncPolicies(mapping: ["p-acme": "Acme Dental"])
         try await fixture.syncDevices()

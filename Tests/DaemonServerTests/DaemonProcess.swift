@@ -126,12 +126,15 @@ final class DaemonProcess: @unchecked Sendable {
     }
 
     /// Sends SIGTERM and returns the exit status.
+    ///
+    /// It waits 30 seconds: the daemon may spend its whole 10-second shutdown timeout draining
+    /// requests and then cancel its background syncs, which on a loaded machine takes a while.
     @discardableResult
     func stop() async throws -> Int32 {
         if process.isRunning {
             kill(process.processIdentifier, SIGTERM)
         }
-        return try await waitForExit()
+        return try await waitForExit(timeout: 30)
     }
 
     deinit {

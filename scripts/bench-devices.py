@@ -162,8 +162,8 @@ def main():
 ## Device sync and import
 
 Measured by `scripts/bench-devices.py` (part of `make bench`) on the same machine, median of {runs}
-runs, each with a fresh `addigy-sim` of {devices:,} generated devices (rate limit lifted) and a fresh
-daemon with its Addigy limit at the ceiling it allows (50 requests a second, 500 in 10 seconds). All
+runs. Each run starts a fresh `addigy-sim` of {devices:,} generated devices (rate limit lifted) and a
+fresh daemon with its Addigy limit at the ceiling it allows (50 requests a second, 500 in 10 seconds). All
 root policies are mapped, so every device with a policy is staged. Sync times come from the daemon's
 run history; the import time is the `devices.import` call as a client sees it.
 

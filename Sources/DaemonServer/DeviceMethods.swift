@@ -163,7 +163,7 @@ enum DeviceMethods {
         },
     ]
 
-    /// The params of a `devices.imported` notification; `runId` is null for an import by hand.
+    /// Builds the params of a `devices.imported` notification. `runId` is null for an import by hand.
     static func importedEventParams(_ imported: [ImportOutcome.Imported], integrationID: String, runID: String?)
         -> JSONObject
     {

@@ -81,10 +81,7 @@ public final class SyncCoordinator: Sendable {
         runLogger.info("sync started", [("trigger", trigger)])
         let task = environment.background.start { [self] in
             await execute(run: record, scope: scope, tenantID: tenantID, environment: environment, logger: runLogger)
-            running.withLock { running in
-                running[integrationID]?.removeAll { $0.runID == record.id }
-                if running[integrationID]?.isEmpty == true { running[integrationID] = nil }
-            }
+            removeRunning(record.id, integrationID: integrationID)
             runFinishedHandler.withLock { $0 }?()
         }
         running.withLock { running in
@@ -122,6 +119,14 @@ public final class SyncCoordinator: Sendable {
         }
         task?.cancel()
         return task != nil
+    }
+
+    /// Takes a run off the running list; calling it again for the same run does nothing.
+    private func removeRunning(_ runID: String, integrationID: String) {
+        running.withLock { running in
+            running[integrationID]?.removeAll { $0.runID == runID }
+            if running[integrationID]?.isEmpty == true { running[integrationID] = nil }
+        }
     }
 
     private func update(_ run: SyncRunRecord, tenantID: String, _ change: (inout RunProgress) -> Void) {
@@ -246,11 +251,8 @@ public final class SyncCoordinator: Sendable {
     ) async throws {
         defer {
             // The run leaves the running list before its sync.finished goes out, so a client that
-            // asks sync.status on that notification no longer sees it running.
-            running.withLock { running in
-                running[run.integrationID]?.removeAll { $0.runID == run.id }
-                if running[run.integrationID]?.isEmpty == true { running[run.integrationID] = nil }
-            }
+            // calls sync.status on that notification no longer finds it in `running`.
+            removeRunning(run.id, integrationID: run.integrationID)
             var error: JSONValue = .null
             if let reason {
                 error = ["reason": .string(reason), "message": message.json]

@@ -21,7 +21,7 @@ public struct Request: Sendable {
 public enum IncomingMessage: Sendable {
     case request(Request)
     /// A message that is not a valid request. It always gets an error reply: with its `id` when
-    /// that was readable, else with `"id": null`, as JSON-RPC 2.0 asks for an invalid request.
+    /// that was readable, else with `"id": null`, as JSON-RPC 2.0 requires for an invalid request.
     case invalid(id: RequestID?, error: RPCError)
     /// A response object from the client. The server sends no requests, so it is dropped.
     case response
